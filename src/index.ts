@@ -1,0 +1,1 @@
+export * as envoy from './gen/index.envoy.js';
