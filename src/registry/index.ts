@@ -21,3 +21,4 @@ export {
   type OneofSchema,
   type ScalarKind,
 } from './schema.js';
+export * from './load.js';
