@@ -12,6 +12,8 @@
 //
 // Environment:
 //   XDSKIT_PROTO_ROOT=/path/to/data-plane-api  generate against another Envoy API checkout
+//   XDSKIT_PROTO_PATH=dir1:dir2                 more proto folders searched first (imports a newer
+//                                               Envoy API needs that the pinned package lacks)
 //   XDSKIT_GEN_OUT=dir                         write the generated tree elsewhere (bench/codec)
 //   XDSKIT_GEN_TEMPLATE=file                   use another buf.gen.yaml (bench/codec)
 import { execFileSync } from 'node:child_process';
@@ -36,7 +38,11 @@ function log(msg) {
 
 /** Resolves each source folder: from the pinned package, from proto/, or from an env override. */
 function sourceDirs() {
-  return roots.sources.map((s) => {
+  const extra = (process.env.XDSKIT_PROTO_PATH ?? '').split(path.delimiter).filter(Boolean).map((dir, i) => {
+    log(`extra source ${i + 1}: ${path.resolve(dir)} (from XDSKIT_PROTO_PATH)`);
+    return { name: `extra-${i + 1}`, abs: path.resolve(dir) };
+  });
+  return [...extra, ...roots.sources.map((s) => {
     if (s.env && process.env[s.env]) {
       const dir = path.resolve(process.env[s.env]);
       if (!fs.existsSync(path.join(dir, 'envoy'))) {
@@ -50,7 +56,7 @@ function sourceDirs() {
       return { ...s, abs: path.join(path.dirname(pkgJson), s.dir) };
     }
     return { ...s, abs: path.join(repo, s.dir) };
-  });
+  })];
 }
 
 function globToRegExp(glob) {
@@ -132,6 +138,11 @@ function stageProtos() {
   const all = new Set(owner.keys());
   const left = [...all].filter((rel) => !chosen.has(rel));
   fs.writeFileSync(path.join(cache, 'left-out.txt'), left.sort().join('\n') + '\n');
+  const documented = fs.readFileSync(path.join(repo, 'proto/README.md'), 'utf8');
+  const undocumented = left.filter((rel) => !documented.includes('`' + rel + '`'));
+  if (undocumented.length) {
+    log(`warning: ${undocumented.length} files left out that proto/README.md does not list: ${undocumented.slice(0, 5).join(', ')}${undocumented.length > 5 ? ', ...' : ''}`);
+  }
   log(`staged ${chosen.size} files (${left.length} of the sources left out; list in ${path.relative(repo, cache)}/left-out.txt)`);
   return chosen;
 }
