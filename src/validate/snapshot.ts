@@ -44,6 +44,13 @@ export interface SnapshotOptions {
    * @default undefined
    */
   bootstrap?: Bootstrap;
+  /**
+   * Reference kinds not to resolve — e.g. `['endpoints']` for an admin config dump taken
+   * without `?include_eds`, which holds no endpoints at all.
+   *
+   * @default []
+   */
+  unchecked?: readonly ReferenceKind[];
 }
 
 /** The kind a reference points at, as a resource kind of a snapshot. */
@@ -262,7 +269,8 @@ export function validateSnapshot(resources: SnapshotResources, options: Snapshot
     {
       entries,
       present,
-      mustResolve: (r) => r.source !== 'path' && r.source !== 'transport' && (r.source !== 'static' || !!options.bootstrap),
+      mustResolve: (r) =>
+        r.source !== 'path' && r.source !== 'transport' && (r.source !== 'static' || !!options.bootstrap) && !options.unchecked?.includes(r.kind),
       warnUnreferenced: () => true,
       noun: (k) => NOUN[k],
     },
@@ -288,7 +296,7 @@ export function validateSnapshot(resources: SnapshotResources, options: Snapshot
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto
  */
-export function validateBootstrap(bootstrap: Bootstrap | unknown, options: Omit<SnapshotOptions, 'bootstrap'> = {}): ValidationResult {
+export function validateBootstrap(bootstrap: Bootstrap | unknown, options: Pick<SnapshotOptions, 'strict' | 'referencesOnly'> = {}): ValidationResult {
   const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
   const b = (bootstrap ?? {}) as Bootstrap;
   const result = options.referencesOnly ? { ok: true, errors: [] as Problem[], warnings: [] as Problem[] } : validate(BOOTSTRAP, bootstrap, { strict: options.strict ?? true });
