@@ -419,3 +419,17 @@ export function validateFields(type: TypeRef, message: unknown, options: Validat
 export function hasFieldRules(type: TypeRef): boolean {
   return neededTypes().has(typeInfo(type).fullName);
 }
+
+/**
+ * Validates a message against a message schema given directly rather than looked up by name.
+ *
+ * For tests of rule sets that no Envoy message carries; nested message types are still
+ * resolved through the registry.
+ *
+ * @internal
+ */
+export function validateWithSchema(schema: MessageSchema, message: unknown, options: ValidateFieldsOptions = {}): FieldProblems {
+  const ctx = new Ctx(options.path ?? '', options.strict ?? true);
+  runPlan(compileMessage(schema), message, ctx);
+  return { errors: ctx.errors, warnings: ctx.warnings };
+}
