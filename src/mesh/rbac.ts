@@ -477,13 +477,13 @@ export function compileRbac(model: RbacModel, options: RbacCompileOptions = {}):
   for (const c of ssd) {
     if (!c || c.roles.length < c.limit) continue;
     for (const r of roleNames) {
-      const held = [r, ...closureOf(r)].filter((x) => c.roles.includes(x));
+      const held = c.roles.filter((x) => x === r || closureOf(r).includes(x));
       if (held.length >= c.limit && !c.roles.includes(r)) {
         P.add(`roles.${r}.inherits`, 'rbac.ssd', `static separation of duty ${quote(c.name)}: role ${quote(r)} inherits conflicting roles ${held.map(quote).join(' and ')}`);
       }
     }
     for (const u of userNames) {
-      const held = authorized.get(u)!.filter((x) => c.roles.includes(x));
+      const held = c.roles.filter((x) => authorized.get(u)!.includes(x));
       if (held.length >= c.limit) {
         P.add(`users.${u}.roles`, 'rbac.ssd', `static separation of duty ${quote(c.name)}: user ${quote(u)} is assigned both ${held.map((h) => via(u, h)).join(' and ')}`);
       }
@@ -492,7 +492,7 @@ export function compileRbac(model: RbacModel, options: RbacCompileOptions = {}):
   for (const c of dsd) {
     if (!c || c.roles.length < c.limit) continue;
     for (const u of userNames) {
-      const held = authorized.get(u)!.filter((x) => c.roles.includes(x));
+      const held = c.roles.filter((x) => authorized.get(u)!.includes(x));
       if (held.length >= c.limit) {
         P.add(
           `users.${u}.roles`,
