@@ -430,6 +430,6 @@ export function hasFieldRules(type: TypeRef): boolean {
  */
 export function validateWithSchema(schema: MessageSchema, message: unknown, options: ValidateFieldsOptions = {}): FieldProblems {
   const ctx = new Ctx(options.path ?? '', options.strict ?? true);
-  runPlan(compileMessage(schema), message, ctx);
+  if (!schema.disabled && !schema.ignored) runPlan(compileMessage(schema), message, ctx);
   return { errors: ctx.errors, warnings: ctx.warnings };
 }

@@ -232,6 +232,11 @@ export function validBytes(r: Rules, g: Rng): Buffer {
   if (nonEmpty(r.in)) return b64(pick(g, r.in));
   if (r.ip || r.ipv4) return Buffer.from([10, 0, 0, int(g, 1, 254)]);
   if (r.ipv6) return Buffer.alloc(16, int(g, 0, 255));
+  if (r.pattern !== undefined) {
+    const ok = (PATTERN_EXAMPLES[r.pattern]?.ok ?? []).filter((x) => x.length >= Number(r.min_len ?? 0));
+    if (!ok.length) throw new Impossible(`no bytes match ${r.pattern}`);
+    return Buffer.from(pick(g, ok));
+  }
   const min = Math.max(Number(r.min_len ?? 0), Number(r.len ?? 0));
   const max = r.len !== undefined ? Number(r.len) : Math.min(Number(r.max_len ?? Infinity), min + 10);
   const body = Buffer.from(Array.from({ length: int(g, min, max) }, () => int(g, 0, 255)));
@@ -241,7 +246,7 @@ export function validBytes(r: Rules, g: Rng): Buffer {
 export function bytesBreaks(r: Rules): Break[] {
   const out: Break[] = [];
   const lenRules = ['len', 'min_len', 'max_len'].filter((k) => r[k] !== undefined).length;
-  if (r.min_len !== undefined && Number(r.min_len) > 0 && lenRules === 1 && !r.prefix && !r.contains && !r.suffix) {
+  if (r.min_len !== undefined && Number(r.min_len) > 0 && lenRules === 1 && !r.prefix && !r.contains && !r.suffix && r.pattern === undefined) {
     out.push({ rule: 'bytes.min_len', value: Buffer.alloc(Number(r.min_len) - 1, 1) });
   }
   if (r.min_len !== undefined && Number(r.min_len) > 0 && r.max_len !== undefined) {
@@ -492,6 +497,8 @@ const SCALARS = new Set(['double', 'float', 'int64', 'uint64', 'int32', 'fixed64
 
 /** A type every Any test packs: it has no rules, so it is valid when empty. */
 export const PLAIN_ANY_TYPE = 'envoy.extensions.filters.http.router.v3.Router';
+/** Another type without rules, for Any `in`/`not_in` breaks. */
+export const OTHER_ANY_TYPE = 'envoy.extensions.filters.http.grpc_web.v3.GrpcWeb';
 
 /** The kind whose rules apply to an element: `string`, `uint32`, `enum`, `duration`, `message`... */
 export function elementKind(type: string, ref: string | undefined): string {
@@ -524,6 +531,7 @@ export function validElement(type: string, ref: string | undefined, r: Rules | u
     case 'timestamp':
       return validTime(rules.timestamp ?? {}, g, 1_700_000_000n * NS);
     case 'any':
+      if (nonEmpty(rules.any?.in)) return { typeUrl: pick(g, rules.any.in), value: Buffer.alloc(0) };
       return pack(PLAIN_ANY_TYPE, {});
     case 'message':
       if (ref && ref.startsWith('google.protobuf.')) {
@@ -642,6 +650,9 @@ export function elementBreaks(type: string, ref: string | undefined, r: Rules | 
       if (rules[kind]) res.push(...timeBreaks(kind, rules[kind]));
       break;
     case 'any':
+      if (nonEmpty(rules.any?.in)) res.push({ rule: 'any.in', value: pack(OTHER_ANY_TYPE, {}) });
+      if (nonEmpty(rules.any?.not_in)) res.push({ rule: 'any.not_in', value: { typeUrl: rules.any.not_in[0], value: Buffer.alloc(0) } });
+      break;
     case 'message':
       break;
     default:
