@@ -3,5 +3,6 @@
  */
 import type { Command } from '../command.js';
 import { convertCommand } from './convert.js';
+import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly Command[] = [convertCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, convertCommand];
