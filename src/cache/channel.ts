@@ -1,0 +1,146 @@
+/**
+ * One type's resources as seen by the watches of one node key (or of a linear cache), with the
+ * index resource name → interested watches that makes an update cost O(changed × watches
+ * interested in what changed).
+ *
+ * @internal
+ */
+import type { ResourceView } from './resource-set.js';
+import { collectionKey } from './subscription.js';
+
+/** What a channel needs of a watch. */
+export interface ChannelWatch {
+  /** A resource the watch is interested in changed (or appeared, or went away). */
+  mark(name: string): void;
+  /** Everything may have changed (the view was replaced without a known diff). */
+  markAll(): void;
+}
+
+// -------------------------------------------------------------------------------------------
+// Notifications: watches that became ready are told after the update that made them ready is
+// complete, outside of any cache method, and each at most once per update.
+
+let depth = 0;
+const queue: (() => void)[] = [];
+
+function flush(): void {
+  let firstError: unknown;
+  let failed = false;
+  for (let i = 0; i < queue.length; i++) {
+    try {
+      queue[i]!();
+    } catch (e) {
+      if (!failed) firstError = e;
+      failed = true;
+    }
+  }
+  queue.length = 0;
+  if (failed) {
+    // A failing callback must not stop the others, nor fail the update that triggered it.
+    queueMicrotask(() => {
+      throw firstError;
+    });
+  }
+}
+
+/** Runs `fn`, delivering the readiness callbacks it causes when the outermost batch ends. */
+export function batch<T>(fn: () => T): T {
+  depth++;
+  try {
+    return fn();
+  } finally {
+    if (--depth === 0 && queue.length) flush();
+  }
+}
+
+/** Schedules a readiness callback (now, or at the end of the current batch). */
+export function notify(fn: () => void): void {
+  queue.push(fn);
+  if (depth === 0) flush();
+}
+
+/** A type's current resources for one node key, and who is interested in which names. */
+export class Channel<W extends ChannelWatch = ChannelWatch> {
+  /** The current resources; `undefined` while the node key has no snapshot. */
+  view: ResourceView | undefined;
+  /** Every open watch on this channel. */
+  readonly watches = new Set<W>();
+  private readonly byName = new Map<string, Set<W>>();
+  private readonly wildcards = new Set<W>();
+  private readonly byGlob = new Map<string, Set<W>>();
+
+  constructor(
+    readonly typeUrl: string,
+    view: ResourceView | undefined,
+  ) {
+    this.view = view;
+  }
+
+  /** Adds or removes a watch's interest in a name. */
+  interest(w: W, name: string, on: boolean): void {
+    let set = this.byName.get(name);
+    if (on) {
+      if (!set) this.byName.set(name, (set = new Set()));
+      set.add(w);
+    } else if (set) {
+      set.delete(w);
+      if (!set.size) this.byName.delete(name);
+    }
+  }
+
+  /** Adds or removes a watch's interest in a glob collection (by its index key). */
+  interestGlob(w: W, key: string, on: boolean): void {
+    let set = this.byGlob.get(key);
+    if (on) {
+      if (!set) this.byGlob.set(key, (set = new Set()));
+      set.add(w);
+    } else if (set) {
+      set.delete(w);
+      if (!set.size) this.byGlob.delete(key);
+    }
+  }
+
+  /** Adds or removes a watch's wildcard interest. */
+  interestWildcard(w: W, on: boolean): void {
+    if (on) this.wildcards.add(w);
+    else this.wildcards.delete(w);
+  }
+
+  /** Number of names with at least one interested watch (for tests and status). */
+  get indexedNames(): number {
+    return this.byName.size;
+  }
+
+  /**
+   * Replaces the view and marks the watches interested in the changed names. Without a list
+   * of changed names (the view was unknown before), every watch is marked.
+   */
+  publish(view: ResourceView | undefined, changed: Iterable<string> | undefined): void {
+    this.view = view;
+    if (!view) return;
+    if (changed === undefined) {
+      for (const w of this.watches) w.markAll();
+      return;
+    }
+    const wild = this.wildcards;
+    const globs = this.byGlob;
+    for (const name of changed) {
+      const named = this.byName.get(name);
+      if (named) for (const w of named) w.mark(name);
+      if (wild.size) for (const w of wild) w.mark(name);
+      if (globs.size) {
+        const k = collectionKey(name);
+        const g = k === undefined ? undefined : globs.get(k);
+        if (g) for (const w of g) w.mark(name);
+      }
+    }
+  }
+
+  /** Forgets a watch entirely (on close). */
+  remove(w: W, names: Iterable<string>, globKeys: Iterable<string>): void {
+    this.watches.delete(w);
+    this.wildcards.delete(w);
+    for (const n of names) this.interest(w, n, false);
+    for (const k of globKeys) this.interestGlob(w, k, false);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Resource items: a message, or a message with an explicit name and/or a TTL.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ttl
+ */
+import type { Duration } from '../gen/google/protobuf/duration.js';
+import { XdsValidationError, type Problem } from '../registry/errors.js';
+import { resourceKindOf, resourceName, typeNameOfUrl } from '../registry/type-urls.js';
+import type { ResourceEntry } from './store.js';
+
+const SPEC = Symbol.for('xdskit.cache.ResourceSpec');
+
+/** A duration: `"30s"`, `"250ms"`, `"1.5s"`, `"2m"`, `"1h"`, milliseconds, or a Duration message. */
+export type DurationInput = string | number | Duration;
+
+/** A resource with an explicit xDS name and/or a time to live. Made by {@link resource}/{@link withTtl}. */
+export interface ResourceSpec<M = unknown> {
+  readonly [SPEC]: true;
+  /** The resource message. */
+  readonly resource: M;
+  /**
+   * The xDS name. Needed only for types whose message carries no name (an `LbEndpoint` served
+   * by LEDS); must equal the message's own name otherwise.
+   * @default resourceName(typeUrl, resource)
+   */
+  readonly name?: string;
+  /**
+   * Time to live: the client drops the resource when neither an update nor a heartbeat arrives
+   * within it. Such resources travel wrapped in `envoy.service.discovery.v3.Resource`.
+   * @default undefined (no TTL)
+   */
+  readonly ttl?: Duration;
+}
+
+/** One resource given to a snapshot or a linear cache: the message itself, or a {@link ResourceSpec}. */
+export type ResourceItem<M = unknown> = M | ResourceSpec<M>;
+
+/** True for a {@link ResourceSpec} (as opposed to a bare message). */
+export function isResourceSpec(v: unknown): v is ResourceSpec {
+  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SPEC] === true;
+}
+
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A Duration message from a duration input.
+ *
+ * @example toDuration('1.5s') // { seconds: '1', nanos: 500000000 }
+ */
+export function toDuration(d: DurationInput): Duration {
+  let ms: number;
+  if (typeof d === 'number') ms = d;
+  else if (typeof d === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)\s*$/.exec(d);
+    if (!m) throw new Error(`invalid duration "${d}": expected a number with a unit (ns, us, ms, s, m, h), e.g. "30s"`);
+    ms = Number(m[1]) * UNITS[m[2]!]!;
+  } else {
+    const seconds = Number(d.seconds ?? 0);
+    const nanos = d.nanos ?? 0;
+    if (!Number.isFinite(seconds) || seconds < 0 || nanos < 0) throw new Error(`invalid duration ${JSON.stringify(d)}: a TTL must be positive`);
+    return { seconds: String(seconds), nanos };
+  }
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`invalid duration ${String(d)}: a TTL must be positive`);
+  const totalNanos = Math.round(ms * 1e6);
+  return { seconds: String(Math.floor(totalNanos / 1e9)), nanos: totalNanos % 1e9 };
+}
+
+/** A Duration as proto3 JSON text (`"30s"`, `"1.500s"`): the TTL's part of a resource's version. */
+export function durationText(d: Duration): string {
+  const s = String(d.seconds ?? '0');
+  const n = d.nanos ?? 0;
+  return n ? `${s}.${String(n).padStart(9, '0').replace(/0+$/, '')}s` : `${s}s`;
+}
+
+/**
+ * A resource with an explicit name and/or TTL.
+ *
+ * @example resource(lbEndpoint, { name: 'xdstp://mesh/envoy.config.endpoint.v3.LbEndpoint/api/10.0.0.1:8080' })
+ */
+export function resource<M>(message: M, options: { name?: string; ttl?: DurationInput } = {}): ResourceSpec<M> {
+  return Object.freeze({
+    [SPEC]: true as const,
+    resource: message,
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(options.ttl !== undefined ? { ttl: toDuration(options.ttl) } : {}),
+  });
+}
+
+/**
+ * A resource with a time to live: the client removes it if the control plane goes away and no
+ * heartbeat refreshes it. Needs the client feature `xds.config.supports-resource-ttl` (and
+ * `xds.config.supports-resource-in-sotw` for SotW).
+ *
+ * @example snapshot.with('runtimes', [withTtl(faultInjectionRuntime, '30s')])
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ttl
+ */
+export function withTtl<M>(message: M, ttl: DurationInput): ResourceSpec<M> {
+  return resource(message, { ttl });
+}
+
+/** The items of one type: a list of messages/specs, or a map name → message/spec. */
+export type TypeItems<M = unknown> = Iterable<ResourceItem<M>> | ReadonlyMap<string, ResourceItem<M>>;
+
+/** What {@link resolveItems} needs of a store. */
+interface PutTarget {
+  put(typeUrl: string, message: unknown, ttl?: Duration): ResourceEntry;
+}
+
+/** A label for a type in messages and paths: its file kind (`clusters`) or its full name. */
+export function typeLabel(typeUrl: string): string {
+  return resourceKindOf(typeUrl) ?? typeNameOfUrl(typeUrl);
+}
+
+/**
+ * The `[name, entry]` pairs of some items of a type, each stored in `store`.
+ *
+ * Throws {@link XdsValidationError} for a resource without a name, a name given twice, or an
+ * explicit name that contradicts the message's own.
+ *
+ * @internal
+ */
+export function resolveItems(store: PutTarget, typeUrl: string, items: TypeItems): [string, ResourceEntry][] {
+  const out: [string, ResourceEntry][] = [];
+  const seen = new Set<string>();
+  const label = typeLabel(typeUrl);
+  const problems: Problem[] = [];
+  const one = (item: ResourceItem, key: string | undefined, index: number) => {
+    const spec = isResourceSpec(item) ? item : undefined;
+    const message = spec ? spec.resource : item;
+    const own = message !== null && typeof message === 'object' ? resourceName(typeUrl, message) : '';
+    const name = key ?? spec?.name ?? own;
+    if (key !== undefined && spec?.name !== undefined && spec.name !== key) {
+      problems.push({ path: `${label}[${key}]`, rule: 'name', message: `the name "${spec.name}" differs from its key "${key}"` });
+      return;
+    }
+    if (!name) {
+      problems.push({ path: `${label}[${index}]`, rule: 'name', message: `a resource of ${typeNameOfUrl(typeUrl)} needs a name (set its ${typeNameOfUrl(typeUrl).endsWith('ClusterLoadAssignment') ? 'cluster_name' : 'name'}, or give one with resource(message, { name }))` });
+      return;
+    }
+    if (own && own !== name) {
+      problems.push({ path: `${label}[${name}]`, rule: 'name', message: `the resource is named "${own}" but given as "${name}"` });
+      return;
+    }
+    if (seen.has(name)) {
+      problems.push({ path: `${label}[${name}]`, rule: 'unique', message: `the name "${name}" is given twice; names are unique per type` });
+      return;
+    }
+    seen.add(name);
+    out.push([name, store.put(typeUrl, message, spec?.ttl)]);
+  };
+  if (isReadonlyMap(items)) for (const [k, v] of items) one(v, k, out.length);
+  else {
+    let i = 0;
+    for (const item of items) one(item, undefined, i++);
+  }
+  if (problems.length) throw new XdsValidationError(problems);
+  return out;
+}
+
+function isReadonlyMap(v: unknown): v is ReadonlyMap<string, ResourceItem> {
+  return v instanceof Map;
+}
