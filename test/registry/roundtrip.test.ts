@@ -21,16 +21,17 @@ describe('the fixture configs', () => {
   describe.each(FIXTURE_NAMES)('%s', (name) => {
     const type = FIXTURES[name];
     const text = fixtureText(name);
+    const isJson = name.endsWith('.json');
 
     it('loads in strict mode without warnings', () => {
       const warnings: Problem[] = [];
-      const m = fromYaml(type, text, { warnings });
+      const m = isJson ? fromJson(type, JSON.parse(text), { warnings }) : fromYaml(type, text, { warnings });
       expect(warnings).toEqual([]);
       expect(Object.keys(toJson(type, m)).length).toBeGreaterThan(0);
     });
 
     it('round-trips YAML → message → binary → message → JSON → message as identities', () => {
-      const first = fromYaml(type, text);
+      const first = loadFixture(name);
       const bytes = encode(type, first);
       const second = decode(type, bytes);
       expect(second).toEqual(first);
@@ -42,7 +43,7 @@ describe('the fixture configs', () => {
     });
 
     it('loads the same message from snake_case and camelCase keys', () => {
-      const first = fromYaml(type, text);
+      const first = loadFixture(name);
       const camel = toJson(type, first, { keys: 'json' });
       const snake = toJson(type, first, { keys: 'proto' });
       expect(JSON.stringify(camel)).not.toEqual(JSON.stringify(snake));
@@ -51,7 +52,8 @@ describe('the fixture configs', () => {
     });
 
     it('round-trips through toYaml and fromYaml in both key styles', () => {
-      const first = fromYaml(type, text);
+      const first = loadFixture(name);
+      expect(fromYaml(type, text)).toEqual(first); // JSON is YAML too
       const snakeYaml = toYaml(type, first);
       expect(snakeYaml).toBe(stringifyYaml(toJson(type, first, { keys: 'proto' })));
       expect(fromYaml(type, snakeYaml)).toEqual(first);
@@ -59,7 +61,7 @@ describe('the fixture configs', () => {
     });
 
     it('writes back every value it read: nothing is dropped but defaults', () => {
-      const written = toJson(type, fromYaml(type, text), { keys: 'proto' });
+      const written = toJson(type, loadFixture(name), { keys: isJson ? 'json' : 'proto' });
       expect(uncovered(parseYaml(text), written)).toEqual([]);
     });
   });
@@ -74,7 +76,7 @@ function isDefault(v: unknown): boolean {
 
 /**
  * Where `input` (a fixture as plain data) has a value that `output` (the message written back as
- * snake_case JSON) lacks or changes. Defaults (false, 0, "", enum zero) may be left out; numbers may come back
+ * JSON in the fixture's key style) lacks or changes. Defaults (false, 0, "", enum zero) may be left out; numbers may come back
  * as strings (64-bit) and durations in canonical form ("1.5s" → "1.500s").
  */
 function uncovered(input: unknown, output: unknown, path = ''): string[] {
