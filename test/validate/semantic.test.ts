@@ -90,7 +90,7 @@ filter_chains:
       {
         path: 'filter_chains[1].filter_chain_match',
         rule: 'listener.filter_chain_match',
-        message: 'filter chains 0 and 1 have the same match {server_names: a.example.com,b.example.com}: envoy rejects the listener',
+        message: 'filter chains 0 and 1 have the same match {server_names: [a.example.com, b.example.com]}: envoy rejects the listener',
       },
     ]);
   });

@@ -10,7 +10,6 @@
  */
 import path from 'node:path';
 import { Exit, UsageError, formatFileProblem, parseArgs, type CliIo, type Command } from '../command.js';
-import { equals } from '../../registry/codec.js';
 import { isXdsValidationError, type Problem } from '../../registry/errors.js';
 import { loadEnvoyConfig, type ConfigKind, type LoadedConfig } from '../../registry/load.js';
 import { RESOURCE_KINDS, resourceKindOf, resourceName, typeNameOfUrl, type ResourceKind } from '../../registry/type-urls.js';
@@ -62,15 +61,23 @@ function pathOf(typeUrl: string, resource: unknown, index: number): string {
   return kind ? `${kind}[${name || index}]` : `${typeNameOfUrl(typeUrl)}[${index}]`;
 }
 
-/** Drops the copies a config dump holds of one resource (static resources appear twice). */
+/**
+ * Keeps one resource per name in a config dump: Envoy holds one resource per name, but a dump
+ * shows a static resource twice (in the bootstrap and in its section) and a warming resource
+ * next to the active one.
+ */
 function dedupe(loaded: LoadedConfig): void {
   for (const [typeUrl, list] of loaded.resources) {
-    const kept: unknown[] = [];
-    for (const r of list) {
-      const name = resourceName(typeUrl, r);
-      if (!kept.some((k) => resourceName(typeUrl, k) === name && equals(typeUrl, k as never, r as never))) kept.push(r);
-    }
-    loaded.resources.set(typeUrl, kept);
+    const seen = new Set<string>();
+    loaded.resources.set(
+      typeUrl,
+      list.filter((r) => {
+        const name = resourceName(typeUrl, r);
+        if (seen.has(name)) return false;
+        seen.add(name);
+        return true;
+      }),
+    );
   }
 }
 

@@ -204,7 +204,7 @@ function leaves(dims: [string, string[]][]): string[] | undefined {
 }
 
 function describe(dims: [string, string[]][]): string {
-  const parts = dims.filter(([, v]) => !(v.length === 1 && v[0] === '*')).map(([k, v]) => `${k}: ${v.join(',')}`);
+  const parts = dims.filter(([, v]) => !(v.length === 1 && v[0] === '*')).map(([k, v]) => `${k}: ${v.length === 1 ? v[0] : `[${v.join(', ')}]`}`);
   return parts.length ? `{${parts.join('; ')}}` : 'an empty filter_chain_match (matches every connection)';
 }
 
