@@ -1,11 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { create, decode, encode, envoy, fromJson, fromYaml, registeredTypes, resourceName, toJson, toYaml, TypeUrl } from 'xdskit';
+import {
+  clone,
+  create,
+  decode,
+  encode,
+  envoy,
+  equals,
+  fromJson,
+  fromYaml,
+  pack,
+  registeredTypes,
+  resourceName,
+  toJson,
+  toYaml,
+  TypeUrl,
+  typeUrlOf,
+  unpack,
+} from 'xdskit';
 import { arbitraryMessage, arbitraryResource, arbitraryTypedMessage, fillMessage } from '../support/arbitrary.js';
 
 /**
  * A sweep over every registered message type: its default instance and seeded instances encode,
- * decode and JSON-round-trip to themselves. Failures are collected per type so one run names
+ * decode, pack/unpack, clone and JSON-round-trip to themselves. Failures are collected per type so one run names
  * every broken type at once.
  */
 const types = registeredTypes();
@@ -60,6 +77,9 @@ function roundTripProblems(type: string, message: unknown, yaml: boolean): strin
   const decoded = decode(type, bytes);
   if (!sameMessage(decoded, message)) problems.push('binary round trip changed the message');
   if (!Buffer.from(encode(type, decoded)).equals(Buffer.from(bytes))) problems.push('re-encoding gave other bytes');
+  const any = pack(type, message);
+  if (any.typeUrl !== typeUrlOf(type) || !sameMessage(unpack(any, type), message)) problems.push('pack/unpack changed the message');
+  if (!sameMessage(clone(type, message), message) || !equals(type, clone(type, message), message)) problems.push('clone is not equal');
   const json = toJson(type, decoded);
   const text = JSON.stringify(json);
   const back = fromJson(type, JSON.parse(text));
@@ -117,11 +137,11 @@ describe('every registered message type', () => {
     expect(failures).toEqual([]);
   });
 
-  it('round-trips its default instance through binary and JSON', () => {
+  it('round-trips its default instance through binary, Any and JSON', () => {
     expect(sweep((type) => (NO_JSON_DEFAULT.has(type) ? [] : [create(type)]), () => true)).toEqual({});
   });
 
-  it('round-trips seeded instances through binary, JSON and YAML', () => {
+  it('round-trips seeded instances through binary, Any, JSON and YAML', () => {
     // YAML for the first seed only: it costs ten times the rest.
     const failures = sweep((type) => SEEDS.map((seed) => fillMessage(type, seed)), (i) => i === 0);
     expect(unexpected(failures)).toEqual({});
