@@ -1,0 +1,153 @@
+/**
+ * CSDS, the Client Status Discovery Service: what each connected node was sent, and whether it
+ * ACKed or NACKed it, per resource.
+ *
+ * The status is the server's view of its streams (it is not asked of the clients): a resource
+ * of the last response of its type is `SYNCED`/`ACKED` once that response is ACKed, `STALE`
+ * while it is unanswered, `ERROR`/`NACKED` after a NACK (with the client's error in
+ * `error_state`); a subscribed name the server has not sent (it does not exist, or the
+ * stream is slow) is `NOT_SENT`/`REQUESTED`. `xds_config` holds the resource as sent (the
+ * store's bytes, not re-encoded) unless `exclude_resource_contents` is set.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/service/status/v3/csds.proto
+ */
+import { RE2JS } from 're2js';
+import * as grpc from '@grpc/grpc-js';
+import type { ClientConfig, ClientConfig_GenericXdsConfig, ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
+import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
+import type { DeltaWatch, SotwWatch } from '../cache/watch.js';
+import { StreamError, viewOf, type ServerContext, type TypeSlot, type XdsStream } from './stream.js';
+
+/** `envoy.service.status.v3.ConfigStatus` values. */
+const ConfigStatus = { SYNCED: 1, NOT_SENT: 2, STALE: 3, ERROR: 4 } as const;
+/** `envoy.admin.v3.ClientResourceStatus` values. */
+const ClientResourceStatus = { REQUESTED: 1, DOES_NOT_EXIST: 2, ACKED: 3, NACKED: 4 } as const;
+
+function stringMatch(m: StringMatcher, value: string): boolean {
+  const p = m.matchPattern;
+  if (!p) return true;
+  const ic = m.ignoreCase === true;
+  const v = ic ? value.toLowerCase() : value;
+  const norm = (s: string) => (ic ? s.toLowerCase() : s);
+  switch (p.$case) {
+    case 'exact':
+      return v === norm(p.exact);
+    case 'prefix':
+      return v.startsWith(norm(p.prefix));
+    case 'suffix':
+      return v.endsWith(norm(p.suffix));
+    case 'contains':
+      return v.includes(norm(p.contains));
+    case 'safeRegex': {
+      let re: RE2JS;
+      try {
+        re = RE2JS.compile(p.safeRegex.regex ?? '');
+      } catch (e) {
+        throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: invalid regex ${JSON.stringify(p.safeRegex.regex)}: ${(e as Error).message}`);
+      }
+      return re.matches(value);
+    }
+    default:
+      throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: string matcher ${p.$case} is not supported`);
+  }
+}
+
+function nodeMatches(req: ClientStatusRequest, nodeId: string): boolean {
+  const matchers = req.nodeMatchers ?? [];
+  if (!matchers.length) return true;
+  return matchers.some((m) => {
+    if (m.nodeMetadatas?.length) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas matchers are not supported');
+    return !m.nodeId || stringMatch(m.nodeId, nodeId);
+  });
+}
+
+function timestamp(ms: number | undefined): { seconds: string; nanos: number } | undefined {
+  if (ms === undefined) return undefined;
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+}
+
+function configsOf(slot: TypeSlot<SotwWatch | DeltaWatch>, withContents: boolean): ClientConfig_GenericXdsConfig[] {
+  const out: ClientConfig_GenericXdsConfig[] = [];
+  const r = slot.record;
+  const watch = slot.watch;
+  const view = viewOf(watch) as { get(name: string): { version: string; bytes: Uint8Array } | undefined } | undefined;
+  const acked = slot.lastNonce !== undefined && r.ackedNonce === slot.lastNonce;
+  const nack = r.lastNack && r.lastNack.nonce === slot.lastNonce ? r.lastNack : undefined;
+  const sent = watch.sentVersions();
+  for (const [name, version] of sent) {
+    const entry = view?.get(name);
+    const c: ClientConfig_GenericXdsConfig = {
+      typeUrl: slot.typeUrl,
+      name,
+      versionInfo: version,
+      configStatus: acked ? ConfigStatus.SYNCED : nack ? ConfigStatus.ERROR : ConfigStatus.STALE,
+      clientStatus: acked ? ClientResourceStatus.ACKED : nack ? ClientResourceStatus.NACKED : ClientResourceStatus.REQUESTED,
+      lastUpdated: timestamp(r.sentAt),
+    };
+    if (withContents && entry && entry.version === version) c.xdsConfig = { typeUrl: slot.typeUrl, value: Buffer.from(entry.bytes) };
+    if (nack) c.errorState = { details: nack.error, versionInfo: nack.version, lastUpdateAttempt: timestamp(nack.at.getTime()) };
+    out.push(c);
+  }
+  for (const name of watch.subscription.names()) {
+    if (sent.has(name)) continue;
+    out.push({ typeUrl: slot.typeUrl, name, configStatus: ConfigStatus.NOT_SENT, clientStatus: ClientResourceStatus.REQUESTED });
+  }
+  return out;
+}
+
+/**
+ * The CSDS answer: one `ClientConfig` per connected node (node key) the request's
+ * `node_matchers` select (by node id; metadata matchers are refused with INVALID_ARGUMENT).
+ */
+export function clientStatus(streams: Iterable<XdsStream<SotwWatch | DeltaWatch>>, req: ClientStatusRequest): ClientStatusResponse {
+  const byKey = new Map<string, { config: ClientConfig; types: Map<string, ClientConfig_GenericXdsConfig[]> }>();
+  const withContents = !req.excludeResourceContents;
+  for (const s of streams) {
+    const node = s.info.node;
+    if (!node || s.closed) continue;
+    if (!nodeMatches(req, node.id ?? '')) continue;
+    const key = s.info.nodeKey ?? '';
+    let entry = byKey.get(key);
+    if (!entry) byKey.set(key, (entry = { config: { node, genericXdsConfigs: [] }, types: new Map() }));
+    for (const slot of s.typeSlots()) entry.types.set(slot.typeUrl, configsOf(slot, withContents));
+  }
+  const config: ClientConfig[] = [];
+  for (const key of [...byKey.keys()].sort()) {
+    const e = byKey.get(key)!;
+    for (const t of [...e.types.keys()].sort()) e.config.genericXdsConfigs!.push(...e.types.get(t)!);
+    config.push(e.config);
+  }
+  return { config };
+}
+
+/** The CSDS handlers: `FetchClientStatus` (unary) and `StreamClientStatus` (one answer per request). */
+export function csdsHandlers(ctx: ServerContext): grpc.UntypedServiceImplementation {
+  const answer = (req: unknown): ClientStatusResponse => {
+    if (req && typeof (req as { undecodable?: unknown }).undecodable === 'string') {
+      throw new StreamError(grpc.status.INVALID_ARGUMENT, (req as { undecodable: string }).undecodable);
+    }
+    return clientStatus(ctx.streams, req as ClientStatusRequest);
+  };
+  const toStatus = (e: unknown) =>
+    e instanceof StreamError ? { code: e.code, details: e.message } : { code: grpc.status.INTERNAL, details: String((e as Error)?.message ?? e) };
+  return {
+    FetchClientStatus(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
+      try {
+        callback(null, answer(call.request));
+      } catch (e) {
+        callback(toStatus(e) as grpc.ServiceError);
+      }
+    },
+    StreamClientStatus(call: grpc.ServerDuplexStream<unknown, unknown>) {
+      call.on('data', (req: unknown) => {
+        try {
+          call.write(answer(req));
+        } catch (e) {
+          call.emit('error', toStatus(e));
+        }
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => {});
+    },
+  };
+}
