@@ -340,3 +340,12 @@ export function problemsFromZod(type: TypeRef, issues: readonly z.core.$ZodIssue
     return problem;
   });
 }
+
+/**
+ * How many message schemas have been built so far (they are built on first use).
+ *
+ * @internal
+ */
+export function builtSchemaCount(): number {
+  return cache.size;
+}

@@ -28,7 +28,7 @@ const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo +
 export class Impossible extends Error {}
 
 type Rules = Record<string, any>;
-const nonEmpty = (a: unknown): a is unknown[] => Array.isArray(a) && a.length > 0;
+const nonEmpty = (a: unknown): a is any[] => Array.isArray(a) && a.length > 0;
 
 // ---------------------------------------------------------------------------------------------
 // Strings
@@ -295,7 +295,7 @@ function out(kind: string, v: number | bigint): unknown {
 }
 
 function numberOk(kind: string, r: Rules, v: number | bigint): boolean {
-  const c = (x: unknown) => (isFloat(kind) ? Number(x) : BigInt(x as string));
+  const c = (x: unknown): any => (isFloat(kind) ? Number(x) : BigInt(x as string));
   if (r.const !== undefined && v !== c(r.const)) return false;
   const lo = r.gt !== undefined ? c(r.gt) : r.gte !== undefined ? c(r.gte) : undefined;
   const hi = r.lt !== undefined ? c(r.lt) : r.lte !== undefined ? c(r.lte) : undefined;
@@ -314,7 +314,7 @@ function numberOk(kind: string, r: Rules, v: number | bigint): boolean {
 }
 
 export function validNumber(kind: string, r: Rules, g: Rng): unknown {
-  const c = (x: unknown) => (isFloat(kind) ? Number(x) : BigInt(x as string));
+  const c = (x: unknown): any => (isFloat(kind) ? Number(x) : BigInt(x as string));
   if (r.const !== undefined) return out(kind, c(r.const));
   if (nonEmpty(r.in)) return out(kind, c(pick(g, r.in)));
   const candidates: (number | bigint)[] = [];
@@ -337,7 +337,7 @@ export function validNumber(kind: string, r: Rules, g: Rng): unknown {
 }
 
 export function numberBreaks(kind: string, r: Rules): Break[] {
-  const c = (x: unknown) => (isFloat(kind) ? Number(x) : BigInt(x as string));
+  const c = (x: unknown): any => (isFloat(kind) ? Number(x) : BigInt(x as string));
   const step = (isFloat(kind) ? 0.5 : 1n) as any;
   const res: Break[] = [];
   const add = (rule: string, candidates: (number | bigint)[]) => {
@@ -358,7 +358,7 @@ export function numberBreaks(kind: string, r: Rules): Break[] {
   const highKey = r.lt !== undefined ? 'lt' : r.lte !== undefined ? 'lte' : undefined;
   const exclusive = lowKey && highKey && c(r[highKey]) <= c(r[lowKey]);
   if (exclusive) {
-    const between = (c(r[lowKey]) + c(r[highKey])) / (isFloat(kind) ? 2 : 2n);
+    const between = (c(r[lowKey]) + c(r[highKey])) / (isFloat(kind) ? 2 : 2n) as any;
     const rule = `${lowKey}_${highKey}_exclusive`;
     if (!numberOk(kind, r, between)) res.push({ rule: `${kind}.${rule}`, value: out(kind, between) });
   } else {
@@ -418,7 +418,7 @@ export function enumBreaks(ref: string, r: Rules): Break[] {
 // Durations and timestamps, as nanoseconds (BigInt)
 
 const NS = 1_000_000_000n;
-const toNs = (d: { seconds?: string | number; nanos?: number } = {}) => BigInt(d.seconds ?? 0) * NS + BigInt(d.nanos ?? 0);
+const toNs = (d: any = {}): bigint => BigInt(d.seconds ?? 0) * NS + BigInt(d.nanos ?? 0);
 export function fromNs(ns: bigint): { seconds: string; nanos: number } {
   let s = ns / NS;
   let n = ns % NS;
