@@ -358,7 +358,8 @@ export function numberBreaks(kind: string, r: Rules): Break[] {
   const highKey = r.lt !== undefined ? 'lt' : r.lte !== undefined ? 'lte' : undefined;
   const exclusive = lowKey && highKey && c(r[highKey]) <= c(r[lowKey]);
   if (exclusive) {
-    const between = (c(r[lowKey]) + c(r[highKey])) / (isFloat(kind) ? 2 : 2n) as any;
+    const two: any = isFloat(kind) ? 2 : 2n;
+    const between = (c(r[lowKey]) + c(r[highKey])) / two;
     const rule = `${lowKey}_${highKey}_exclusive`;
     if (!numberOk(kind, r, between)) res.push({ rule: `${kind}.${rule}`, value: out(kind, between) });
   } else {
