@@ -544,7 +544,10 @@ export class DeltaWatch extends BaseWatch {
     }
     const change = sub.applyDelta(req.resourceNamesSubscribe, req.resourceNamesUnsubscribe);
     this.index(change);
-    for (const n of change.added) this.must.add(n);
+    // A name subscribed is sent even when the client seems to hold it, except on a reconnect's
+    // first request for a name whose version the client states in initial_resource_versions:
+    // that is exactly what the map is for ("to avoid resending them over the network").
+    for (const n of change.added) if (!(first && this.sent.has(n))) this.must.add(n);
     for (const n of change.removed) {
       if (sub.coveredImplicitly(n)) this.must.add(n);
       else {
