@@ -24,7 +24,7 @@
  */
 import type { DiscoveryRequest } from '../gen/envoy/service/discovery/v3/discovery.js';
 import type { SotwUpdate, SotwWatch, UpdateResource, DeltaWatch } from '../cache/watch.js';
-import { XdsStream, type Inflight, type TypeSlot } from './stream.js';
+import { XdsStream, viewOf, type Inflight, type TypeSlot } from './stream.js';
 import { encodeDiscoveryResponse } from './wire.js';
 
 /**
@@ -40,6 +40,8 @@ export class SotwStream extends XdsStream<SotwWatch> {
   private readonly lastSent = new WeakMap<TypeSlot<SotwWatch>, Map<string, UpdateResource>>();
   /** The update held back while removals wait, sent when they may go. */
   private readonly held = new WeakMap<TypeSlot<SotwWatch>, SotwUpdate>();
+  /** `holdUntilAllNamed`: updates taken but held until every named resource exists. */
+  private readonly waiting = new WeakMap<TypeSlot<SotwWatch>, SotwUpdate>();
 
   protected openWatch(typeUrl: string, onReady: (w: SotwWatch | DeltaWatch) => void): SotwWatch {
     return this.ctx.cache.watchSotw({ typeUrl, node: this.info.node, onReady });
@@ -77,8 +79,12 @@ export class SotwStream extends XdsStream<SotwWatch> {
   }
 
   protected sendUpdate(slot: TypeSlot<SotwWatch>): boolean {
-    const u = slot.watch.take();
+    let u = slot.watch.take();
     if (!u) return false;
+    if (this.ctx.holdUntilAllNamed && this.info.ads) {
+      u = this.holdUntilAllNamed(slot, u);
+      if (!u) return false;
+    }
     let resources: readonly UpdateResource[] = u.resources;
     let version = u.versionInfo;
     let removed: string[] = [];
@@ -105,6 +111,36 @@ export class SotwStream extends XdsStream<SotwWatch> {
     }
     this.send(slot, version, resources, removed);
     return true;
+  }
+
+  /**
+   * go-control-plane's ADS rule, as an option: a response to a request that names resources
+   * is held until every named resource exists. Updates taken meanwhile are merged by name
+   * (the newest version of each wins; a name no longer subscribed is dropped), so nothing is
+   * lost while holding. Off by default: the spec lets a server answer with what exists, and a
+   * missing name then delays nothing else.
+   */
+  private holdUntilAllNamed(slot: TypeSlot<SotwWatch>, u: SotwUpdate): SotwUpdate | undefined {
+    const prev = this.waiting.get(slot);
+    let merged = u;
+    if (prev && !slot.watch.fullState) {
+      const byName = new Map(prev.resources.map((r) => [r.name, r]));
+      for (const r of u.resources) byName.set(r.name, r);
+      const sub = slot.watch.subscription;
+      merged = { ...u, resources: [...byName.values()].filter((r) => sub.covers(r.name)), heartbeat: u.heartbeat && prev.heartbeat };
+    }
+    const sub = slot.watch.subscription;
+    const view = viewOf(slot.watch);
+    if (!sub.wildcard && view) {
+      for (const n of sub.names()) {
+        if (!view.get(n)) {
+          this.waiting.set(slot, merged);
+          return undefined;
+        }
+      }
+    }
+    this.waiting.delete(slot);
+    return merged;
   }
 
   protected sendDeferred(slot: TypeSlot<SotwWatch>): boolean {

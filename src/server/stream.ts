@@ -321,10 +321,6 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
       }
       for (const s of this.ordered) {
         if (!s.ready && !s.watch.pending) continue;
-        if (this.ctx.holdUntilAllNamed && !this.allNamedExist(s)) {
-          s.ready = false;
-          continue;
-        }
         s.ready = false;
         s.record.queued = false;
         if (this.sendUpdate(s)) return;
@@ -332,20 +328,6 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
     } catch (e) {
       this.fail(e);
     }
-  }
-
-  /**
-   * The ADS hold rule of go-control-plane, as an option: a watch with explicitly named
-   * resources is answered only once every named resource exists. Off by default: the spec
-   * lets a server answer with what exists (lazy resources arrive when they appear).
-   */
-  private allNamedExist(s: TypeSlot<W>): boolean {
-    const sub = s.watch.subscription;
-    if (sub.wildcard) return true;
-    const view = viewOf(s.watch);
-    if (!view) return true;
-    for (const n of sub.names()) if (!view.get(n)) return false;
-    return true;
   }
 
   /** Takes a slot's update and writes it; false when there was nothing to send. */
