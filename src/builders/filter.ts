@@ -1,0 +1,140 @@
+/**
+ * The three kinds of filters — HTTP filters, network filters, listener filters — as distinct
+ * classes, so the compiler rejects an HTTP filter in a network filter list (and the other
+ * mixes).
+ *
+ * Each filter builder builds its own typed config message (`build()` gives the config, e.g. a
+ * `Router` or an `HttpConnectionManager`); `toFilter()` gives the filter entry with the config
+ * packed into `typed_config` (never written by hand).
+ */
+import type { TypeMap } from '../gen/codecs.js';
+import type { Filter as NetworkFilterMessage, ListenerFilter as ListenerFilterMessage } from '../gen/envoy/config/listener/v3/listener_components.js';
+import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
+import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
+import { MessageBuilder, deepCopy, typed, type TypedConfig } from './builder.js';
+
+export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
+
+/** The message type of a full proto name. */
+export type Msg<N extends TypeName> = TypeMap[N];
+
+/** Base of filter builders: a filter name and the builder of its typed config. */
+export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> {
+  /** The filter's name (by default the canonical extension name, e.g. `envoy.filters.http.router`). */
+  protected filterName: string;
+
+  constructor(name: string, typeName: TypeName, init: T) {
+    super(typeName, init);
+    this.filterName = name;
+  }
+
+  /** The filter's name. */
+  get name(): string {
+    return this.filterName;
+  }
+
+  /**
+   * Renames the filter (needed to add two filters of one kind to one list: names are unique).
+   * @default the extension's canonical name, e.g. `envoy.filters.http.rbac`
+   */
+  named(name: string): this {
+    this.filterName = name;
+    return this;
+  }
+
+  /** The packed typed config of this filter. */
+  protected packed() {
+    return pack(this.typeName, this.toMessage() as never);
+  }
+}
+
+/**
+ * An HTTP filter of the HttpConnectionManager's `http_filters` list.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpfilter
+ */
+export class HttpFilter<T extends object = object> extends FilterBuilder<T> {
+  private readonly kind = 'http' as const;
+  private isOptional = false;
+  private isDisabled = false;
+
+  protected get label(): string {
+    return `http filter ${JSON.stringify(this.filterName)}`;
+  }
+
+  /**
+   * Lets Envoy (or a gRPC client) accept the config even when it does not know this filter.
+   * @default false
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpfilter-is-optional
+   */
+  optional(on = true): this {
+    this.isOptional = on;
+    return this;
+  }
+
+  /**
+   * Disables the filter by default; routes enable it with `typed_per_filter_config`.
+   * @default false
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpfilter-disabled
+   */
+  disabled(on = true): this {
+    this.isDisabled = on;
+    return this;
+  }
+
+  /** The `http_filters` entry: name, packed typed_config, is_optional, disabled. */
+  toFilter(): HttpFilterMessage {
+    const f: HttpFilterMessage = { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
+    if (this.isOptional) f.isOptional = true;
+    if (this.isDisabled) f.disabled = true;
+    return f;
+  }
+}
+
+/**
+ * A network filter of a filter chain's `filters` list.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-filter
+ */
+export class NetworkFilter<T extends object = object> extends FilterBuilder<T> {
+  private readonly kind = 'network' as const;
+
+  protected get label(): string {
+    return `network filter ${JSON.stringify(this.filterName)}`;
+  }
+
+  /** The `filters` entry: name and packed typed_config. */
+  toFilter(): NetworkFilterMessage {
+    return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
+  }
+}
+
+/**
+ * A listener filter of a listener's `listener_filters` list.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-listenerfilter
+ */
+export class ListenerFilter<T extends object = object> extends FilterBuilder<T> {
+  private readonly kind = 'listener' as const;
+
+  protected get label(): string {
+    return `listener filter ${JSON.stringify(this.filterName)}`;
+  }
+
+  /** The `listener_filters` entry: name and packed typed_config. */
+  toFilter(): ListenerFilterMessage {
+    return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
+  }
+}
+
+/** Turns the `(type, message)` or `(typedConfig)` arguments of the generic factories into a type and a draft. */
+export function configArgs(typeOrConfig: TypeRef | TypedConfig, message: unknown): { typeName: TypeName; draft: object } {
+  const cfg: TypedConfig =
+    typeof typeOrConfig === 'object' && typeOrConfig !== null && 'toMessage' in typeOrConfig && 'typeName' in typeOrConfig
+      ? (typeOrConfig as TypedConfig)
+      : typed(typeOrConfig as TypeRef, (message ?? {}) as never);
+  return { typeName: cfg.typeName as TypeName, draft: deepCopy(cfg.toMessage() as object) };
+}
+
+/** Message of a type reference, for the generic filter factories. */
+export type ConfigOf<R> = MessageOf<R> extends object ? MessageOf<R> : object;
