@@ -241,12 +241,14 @@ export class DeltaClient {
   /**
    * Closes the stream and opens a new one, re-subscribing to every type with
    * `initial_resource_versions` set to what the client holds (the spec's reconnect).
+   * `whileAway` runs between the two (to change the config while the client is away).
    */
-  async reconnect(): Promise<void> {
+  async reconnect(whileAway?: () => void | Promise<void>): Promise<void> {
     const old = this.call;
     this.call = undefined as never;
     old.cancel();
     this.queue = [];
+    await whileAway?.();
     this.open();
     for (const [typeUrl, names] of this.subscribed) {
       this.send({ typeUrl, resourceNamesSubscribe: [...names], ...this.initialVersions(typeUrl) });
