@@ -85,16 +85,21 @@ export class DeltaClient {
 export class SotwClient {
   readonly held = new Map<string, string>();
   private names: string[] = [];
+  private everExplicit = false;
 
   constructor(
     readonly watch: Extract<Watch, { kind: 'sotw' }>,
     readonly fullState = watch.typeUrl === TypeUrl.Listener || watch.typeUrl === TypeUrl.Cluster,
   ) {}
 
+  /** Sends the complete list; drops what the new list no longer covers (not for a legacy wildcard). */
   request(names: string[], versionInfo = ''): void {
     this.names = names;
-    if (names.length && !names.includes('*') && !this.fullState) {
-      for (const n of [...this.held.keys()]) if (!names.includes(n)) this.held.delete(n);
+    if (names.length) this.everExplicit = true;
+    if (this.everExplicit) {
+      const keys = names.filter(isGlob).map(globKey);
+      const covers = (n: string) => names.includes('*') || names.includes(n) || keys.includes(collectionKey(n) ?? '');
+      for (const n of [...this.held.keys()]) if (!covers(n)) this.held.delete(n);
     }
     this.watch.request({ resourceNames: names, versionInfo });
   }

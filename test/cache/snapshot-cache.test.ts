@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { TypeUrl, isXdsValidationError } from 'xdskit';
+import { ResourceStore, Snapshot, SnapshotCache, byMetadata, byNodeCluster } from 'xdskit/cache';
+import { edsCluster, fixtureResources, fixtureSnapshot } from '../support/fixture.js';
+import { namesOf } from './clients.js';
+
+describe('the snapshot cache', () => {
+  it('keys snapshots by node id by default', () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('envoy-1', fixtureSnapshot());
+    expect(cache.nodeKey({ id: 'envoy-1', cluster: 'x' })).toBe('envoy-1');
+    const w = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'envoy-1' } });
+    w.request({ resourceNames: [] });
+    expect(namesOf(w.take())).toEqual(['api', 'web']);
+  });
+
+  it('given a grouping node key (node.cluster), then every replica of a service shares one snapshot', () => {
+    const cache = new SnapshotCache({ nodeKey: byNodeCluster });
+    cache.setSnapshot('payments', fixtureSnapshot());
+    const a = cache.watchDelta({ typeUrl: 'clusters', node: { id: 'pod-1', cluster: 'payments' } });
+    const b = cache.watchDelta({ typeUrl: 'clusters', node: { id: 'pod-2', cluster: 'payments' } });
+    a.request({});
+    b.request({});
+    expect(namesOf(a.take())).toEqual(['api', 'web']);
+    expect(namesOf(b.take())).toEqual(['api', 'web']);
+    expect(cache.status('payments')!.watches).toBe(2);
+  });
+
+  it('given a metadata node key, then nodes are grouped by that field, with a fallback', () => {
+    const key = byMetadata('role', 'default');
+    expect(key({ id: 'a', metadata: { role: 'ingress' } })).toBe('ingress');
+    expect(key({ id: 'b' })).toBe('default');
+  });
+
+  it('given patch on a key without a snapshot, then it starts from an empty one', () => {
+    const cache = new SnapshotCache();
+    const s = cache.patch('k', { set: { clusters: [edsCluster('a')] } });
+    expect(cache.getSnapshot('k')).toBe(s);
+    expect(s.resources('clusters').names()).toEqual(['a']);
+  });
+
+  it('given patch, then the new snapshot shares everything untouched with the old one', () => {
+    const store = new ResourceStore();
+    const cache = new SnapshotCache({ store });
+    cache.setSnapshot('k', fixtureSnapshot({ store }));
+    const encodes = store.stats().encodes;
+    cache.patch('k', { set: { clusters: [edsCluster('api', 5)] }, remove: { endpoints: ['web'] } });
+    expect(store.stats().encodes).toBe(encodes + 1);
+    expect(cache.getSnapshot('k')!.resources('endpoints').names()).toEqual(['api']);
+  });
+
+  describe('validation', () => {
+    it('rejects an invalid snapshot with every problem, and the last good one keeps serving', () => {
+      const cache = new SnapshotCache({ validate: true });
+      const good = fixtureSnapshot();
+      cache.setSnapshot('k', good);
+      const w = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } });
+      w.request({ resourceNames: [] });
+      w.take();
+      const bad = good.without('clusters', ['web']); // a route still sends to web
+      let err: unknown;
+      try {
+        cache.setSnapshot('k', bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(isXdsValidationError(err)).toBe(true);
+      expect((err as Error).message).toMatch(/rejected; the previous one keeps serving/);
+      expect(cache.getSnapshot('k')).toBe(good);
+      expect(w.take()).toBeUndefined();
+      const st = cache.status('k')!;
+      expect(st.rejected!.problems.length).toBeGreaterThan(0);
+      expect(st.rejected!.problems.map((p) => p.message).join()).toMatch(/web/);
+      cache.setSnapshot('k', good.with('clusters', [edsCluster('web', 2)]));
+      expect(cache.status('k')!.rejected).toBeUndefined();
+    });
+
+    it('rejects a resource that breaks its field rules', () => {
+      const cache = new SnapshotCache();
+      const r = fixtureResources();
+      const broken = Snapshot.create({ ...r, clusters: [...r.clusters, { ...edsCluster('neg'), connectTimeout: { seconds: '-1', nanos: 0 } }] });
+      expect(() => cache.setSnapshot('k', broken, { validate: true })).toThrow(/connect_timeout/);
+      expect(cache.getSnapshot('k')).toBeUndefined();
+    });
+
+    it('rejects an invalid patch and keeps the snapshot', () => {
+      const cache = new SnapshotCache({ validate: true });
+      const good = fixtureSnapshot();
+      cache.setSnapshot('k', good);
+      expect(() => cache.patch('k', { remove: { routes: ['local_route'] } })).toThrow();
+      expect(cache.getSnapshot('k')).toBe(good);
+    });
+
+    it('given validation off for one call, then the snapshot is taken as is', () => {
+      const cache = new SnapshotCache({ validate: true });
+      cache.setSnapshot('k', fixtureSnapshot().without('clusters', ['web']), { validate: false });
+      expect(cache.getSnapshot('k')!.resources('clusters').names()).toEqual(['api']);
+    });
+  });
+
+  describe('status', () => {
+    it('reports versions per type, open watches per type and when the node was seen', () => {
+      let now = 1000;
+      const cache = new SnapshotCache({ now: () => now });
+      const snap = fixtureSnapshot();
+      cache.setSnapshot('k', snap);
+      const w = cache.watchDelta({ typeUrl: TypeUrl.Cluster, node: { id: 'k', cluster: 'c' } });
+      now = 2000;
+      const st = cache.status('k')!;
+      expect(st).toMatchObject({ key: 'k', hasSnapshot: true, watches: 1, watchesByType: { [TypeUrl.Cluster]: 1 }, firstSeen: 1000, snapshotSetAt: 1000 });
+      expect(st.node).toEqual({ id: 'k', cluster: 'c' });
+      expect(st.versions[TypeUrl.Cluster]).toBe(snap.version('clusters'));
+      w.close();
+      expect(cache.status('k')).toMatchObject({ watches: 0, idleSince: 2000 });
+      expect(cache.status('nobody')).toBeUndefined();
+    });
+
+    it('given a node with no stream for longer than nodeIdleTimeout, then it is dropped from status', () => {
+      let now = 0;
+      const cache = new SnapshotCache({ nodeIdleTimeout: 60_000, now: () => now });
+      const w = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'gone' } });
+      const k = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'kept' } });
+      cache.setSnapshot('kept', fixtureSnapshot());
+      w.close();
+      k.close();
+      now = 30_000;
+      expect(cache.keys().sort()).toEqual(['gone', 'kept']);
+      now = 61_000;
+      expect(cache.sweepIdle()).toEqual(['gone', 'kept']);
+      expect(cache.status('gone')).toBeUndefined();
+      // A node with a snapshot keeps it; only its client information goes.
+      expect(cache.status('kept')).toMatchObject({ hasSnapshot: true, node: undefined, idleSince: undefined });
+      cache.close();
+    });
+
+    it('given a node that reconnects before the timeout, then it stays', () => {
+      let now = 0;
+      const cache = new SnapshotCache({ nodeIdleTimeout: 10_000, now: () => now });
+      cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'n' } }).close();
+      now = 5000;
+      const w = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'n' } });
+      now = 20_000;
+      expect(cache.sweepIdle()).toEqual([]);
+      expect(cache.status('n')!.watches).toBe(1);
+      w.close();
+      cache.close();
+    });
+  });
+
+  it('given 1,000 node keys sharing one snapshot, then its resources are encoded once and held once', () => {
+    const store = new ResourceStore();
+    const cache = new SnapshotCache({ store });
+    const snap = fixtureSnapshot({ store });
+    for (let i = 0; i < 1000; i++) cache.setSnapshot(`node-${i}`, snap);
+    expect(store.stats()).toMatchObject({ encodes: 6, entries: 6, held: 6 });
+    for (let i = 0; i < 1000; i++) cache.clearSnapshot(`node-${i}`);
+    expect(store.stats()).toMatchObject({ entries: 0, held: 0 });
+  });
+});
