@@ -3,6 +3,7 @@
  */
 import type { Command } from '../command.js';
 import { convertCommand } from './convert.js';
+import { diffCommand } from './diff.js';
 import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, convertCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, diffCommand, convertCommand];
