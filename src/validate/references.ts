@@ -7,7 +7,7 @@
  * Dispatch is by message type, never by filter name: the table below lists, per message type,
  * the fields that name a cluster.
  */
-import { findMessageSchema } from '../registry/schema.js';
+import { findMessageSchema, type FieldSchema, type MessageSchema } from '../registry/schema.js';
 import { ancestor, fieldValue, walk, type Visit } from './semantic/walk.js';
 import { oneof } from './semantic/util.js';
 import { discoveryType } from './semantic/cluster.js';
@@ -66,7 +66,7 @@ const SCOPED_ROUTE_CONFIGURATION = 'envoy.config.route.v3.ScopedRouteConfigurati
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';
 const SDS_SECRET_CONFIG = 'envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig';
 const API_CONFIG_SOURCE = 'envoy.config.core.v3.ApiConfigSource';
-const FILTERS = [
+const FILTERS: readonly string[] = [
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
   'envoy.config.listener.v3.Filter',
   'envoy.config.listener.v3.ListenerFilter',
@@ -96,16 +96,28 @@ function at(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }
 
+/** The cluster-naming fields of a type, resolved against its schema once. */
+const clusterFieldPlans = new Map<string, { name: string; field: FieldSchema; schema: MessageSchema }[]>();
+
+function clusterFieldsOf(type: string): { name: string; field: FieldSchema; schema: MessageSchema }[] {
+  let plan = clusterFieldPlans.get(type);
+  if (plan) return plan;
+  const schema = findMessageSchema(type);
+  plan = [];
+  for (const name of CLUSTER_REFERENCE_FIELDS[type] ?? []) {
+    const field = schema?.fields.find((x) => x.name === name);
+    if (schema && field) plan.push({ name, field, schema });
+  }
+  clusterFieldPlans.set(type, plan);
+  return plan;
+}
+
 function clusterRefs(v: Visit, out: Reference[]): void {
-  const fields = CLUSTER_REFERENCE_FIELDS[v.type];
-  const schema = findMessageSchema(v.type);
-  if (!fields || !schema) return;
+  if (!(v.type in CLUSTER_REFERENCE_FIELDS)) return;
   const transport = v.type === API_CONFIG_SOURCE || ancestor(v, API_CONFIG_SOURCE) !== undefined;
-  for (const name of fields) {
-    const f = schema.fields.find((x) => x.name === name);
-    if (!f) continue;
-    const value = fieldValue(schema, f, v.message as Record<string, unknown>);
-    const source: ReferenceSource = transport ? 'transport' : 'api';
+  const source: ReferenceSource = transport ? 'transport' : 'api';
+  for (const { name, field, schema } of clusterFieldsOf(v.type)) {
+    const value = fieldValue(schema, field, v.message as Record<string, unknown>);
     if (Array.isArray(value)) {
       value.forEach((n, i) => typeof n === 'string' && n && out.push({ kind: 'cluster', name: n, path: `${at(v.path, name)}[${i}]`, source }));
     } else if (typeof value === 'string' && value) {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { validateFields } from '../../src/validate/fields.js';
+import { setCodegen, validateFields } from '../../src/validate/fields.js';
 import { problemsFromZod, schemaFor } from '../../src/validate/zod.js';
 import {
   Impossible,
@@ -120,6 +120,15 @@ describe('every field rule of the Envoy API (generated from the descriptors)', (
     // `strict` and `ignore_empty` modify other rules; they cannot be broken by themselves.
     const missing = [...kinds].filter((k) => !broken.has(k) && !/\.(strict|ignore_empty)$/.test(k));
     expect(missing).toEqual([]);
+  });
+
+  test('the closure fallback (no code generation, for CSP-restricted hosts) gives the same results', () => {
+    setCodegen(false);
+    try {
+      for (const [i, s] of sites.entries()) checkSite(s, 31 * (i + 1), false);
+    } finally {
+      setCodegen(true);
+    }
   });
 
   test('the zod schemas agree with the fast validator on every site', () => {

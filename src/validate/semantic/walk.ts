@@ -40,10 +40,31 @@ export interface Visit {
   readonly type: string;
   /** The message (a decoded, generated object). */
   readonly message: unknown;
-  /** Its path, in Envoy field names. */
+  /** Its path, in Envoy field names (computed on first read). */
   readonly path: string;
   /** The containing message, or undefined at the root. */
   readonly parent?: Visit;
+}
+
+/** A visit whose path is built only when read: most visited messages never need theirs. */
+class LazyVisit implements Visit {
+  private p: string | undefined;
+  constructor(
+    readonly type: string,
+    readonly message: unknown,
+    readonly parent: LazyVisit | undefined,
+    /** The path of the parent this segment follows, when the parent is not a visit (Anys). */
+    private readonly base: string | undefined,
+    /** `name`, `name[3]` or `name[key]`, joined to the parent's path with a dot. */
+    private readonly segment: string,
+  ) {}
+  get path(): string {
+    if (this.p === undefined) {
+      const head = this.base ?? this.parent?.path ?? '';
+      this.p = this.segment ? (head ? `${head}.${this.segment}` : this.segment) : head;
+    }
+    return this.p;
+  }
 }
 
 /** What a visitor receives; return `false` to skip the message's children. */
@@ -119,8 +140,55 @@ function reaching(targets: readonly string[]): Set<string> {
   return out;
 }
 
-function join(path: string, name: string): string {
-  return path ? `${path}.${name}` : name;
+/** How to descend into one field: only fields that can lead to a target are kept. */
+interface Step {
+  readonly name: string;
+  readonly prop: string;
+  /** The oneof union property, for a oneof member. */
+  readonly union?: string;
+  readonly ref: string;
+  readonly kind: 'single' | 'list' | 'map';
+}
+
+/** The fields worth descending into, per walk target set and message type. */
+const plans = new Map<string, Map<string, readonly Step[] | null>>();
+
+function planOf(type: string, targetsKey: string, reach: Set<string> | undefined): readonly Step[] | null {
+  let byType = plans.get(targetsKey);
+  if (!byType) plans.set(targetsKey, (byType = new Map()));
+  let plan = byType.get(type);
+  if (plan !== undefined) return plan;
+  const schema = findMessageSchema(type);
+  if (!schema) {
+    byType.set(type, null);
+    return null;
+  }
+  const steps: Step[] = [];
+  for (const f of schema.fields) {
+    const ref = f.type === 'message' ? f.ref : f.type === 'map' && f.value === 'message' ? f.valueRef : undefined;
+    if (!ref || OPAQUE.has(ref) || (reach && !reach.has(ref))) continue;
+    steps.push({
+      name: f.name,
+      prop: f.prop,
+      union: f.oneof !== undefined ? schema.oneofs![f.oneof]!.prop : undefined,
+      ref,
+      kind: f.type === 'map' ? 'map' : f.repeated ? 'list' : 'single',
+    });
+  }
+  plan = steps;
+  byType.set(type, plan);
+  return plan;
+}
+
+const preparedCache = new WeakMap<readonly string[], { wanted: Set<string>; reach: Set<string>; key: string }>();
+const ALL = { wanted: undefined, reach: undefined, key: '*' };
+
+/** The target set, its reach and its key, computed once per targets array. */
+function prepared(targets: readonly string[] | undefined): { wanted?: Set<string>; reach?: Set<string>; key: string } {
+  if (!targets) return ALL;
+  let p = preparedCache.get(targets);
+  if (!p) preparedCache.set(targets, (p = { wanted: new Set(targets), reach: reaching(targets), key: [...targets].sort().join(',') }));
+  return p;
 }
 
 /**
@@ -131,44 +199,39 @@ function join(path: string, name: string): string {
  * report it). The walk is depth-first, parents before children, fields in declaration order.
  */
 export function walk(type: string, message: unknown, path: string, visit: Visitor, targets?: readonly string[]): void {
-  const wanted = targets ? new Set(targets) : undefined;
-  const reach = targets ? reaching(targets) : undefined;
-  const step = (t: string, msg: unknown, p: string, parent: Visit | undefined): void => {
+  const { wanted, reach, key } = prepared(targets);
+  const step = (t: string, msg: unknown, parent: LazyVisit | undefined, base: string | undefined, segment: string): void => {
     if (msg === null || typeof msg !== 'object') return;
     if (t === ANY) {
       const u = unpackCached(msg as Any);
-      if ('message' in u) step(u.type, u.message, p, parent);
+      if ('message' in u) step(u.type, u.message, parent, base, segment);
       return;
     }
     if (reach && !reach.has(t)) return;
-    const schema = findMessageSchema(t);
-    if (!schema) return;
-    const here: Visit = { type: t, message: msg, path: p, parent };
+    const plan = planOf(t, key, reach);
+    if (!plan) return;
+    const here = new LazyVisit(t, msg, parent, base, segment);
     if (!wanted || wanted.has(t)) {
       if (visit(here) === false) return;
     }
     const m = msg as Record<string, unknown>;
-    for (const f of schema.fields) {
-      if (f.type === 'message') {
-        const ref = f.ref!;
-        if (OPAQUE.has(ref) || (reach && !reach.has(ref))) continue;
-        const v = fieldValue(schema, f, m);
-        if (v === undefined || v === null) continue;
-        const fp = join(p, f.name);
-        if (f.repeated) {
-          if (Array.isArray(v)) v.forEach((x, i) => step(ref, x, `${fp}[${i}]`, here));
-        } else step(ref, v, fp, here);
-      } else if (f.type === 'map' && f.value === 'message') {
-        const ref = f.valueRef!;
-        if (OPAQUE.has(ref) || (reach && !reach.has(ref))) continue;
-        const v = m[f.prop] as Record<string, unknown> | undefined;
-        if (!v || typeof v !== 'object') continue;
-        const fp = join(p, f.name);
-        for (const k of Object.keys(v)) step(ref, v[k], `${fp}[${k}]`, here);
+    for (const s of plan) {
+      let v: unknown;
+      if (s.union) {
+        const u = m[s.union] as Record<string, unknown> | undefined;
+        if (!u || u.$case !== s.prop) continue;
+        v = u[s.prop];
+      } else v = m[s.prop];
+      if (v === undefined || v === null) continue;
+      if (s.kind === 'single') step(s.ref, v, here, undefined, s.name);
+      else if (s.kind === 'list') {
+        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) step(s.ref, v[i], here, undefined, `${s.name}[${i}]`);
+      } else if (typeof v === 'object') {
+        for (const k of Object.keys(v)) step(s.ref, (v as Record<string, unknown>)[k], here, undefined, `${s.name}[${k}]`);
       }
     }
   };
-  step(type, message, path, undefined);
+  step(type, message, undefined, path, '');
 }
 
 /** The nearest enclosing visit of the given type, if any. */
