@@ -157,16 +157,24 @@ stageProtos();
 const descriptorFile = path.join(cache, 'envoy.binpb');
 buf(['build', stage, '--exclude-source-info', '-o', descriptorFile]);
 log('buf build: descriptor set written');
-fs.rmSync(outDir, { recursive: true, force: true });
-const genTemplate = fs.readFileSync(template, 'utf8').replace(/out: src\/gen/, `out: ${path.relative(repo, outDir)}`);
+// Generate next to the output and swap it in at the end, so that a running build or test never
+// sees a half-written src/gen.
+const tmpOut = `${outDir}.tmp`;
+fs.rmSync(tmpOut, { recursive: true, force: true });
+const genTemplate = fs.readFileSync(template, 'utf8').replace(/out: src\/gen/, `out: ${path.relative(repo, tmpOut)}`);
 const genTemplateFile = path.join(cache, 'buf.gen.yaml');
 fs.writeFileSync(genTemplateFile, genTemplate);
 buf(['generate', stage, '--template', genTemplateFile]);
-log(`buf generate: ts-proto output in ${path.relative(repo, outDir)}`);
 if (!process.env.XDSKIT_GEN_TEMPLATE) {
   const schema = buildSchema(fs.readFileSync(descriptorFile), require, stage);
-  fs.writeFileSync(path.join(outDir, 'schema.ts'), schema.source);
-  fs.writeFileSync(path.join(outDir, 'codecs.ts'), schema.codecs);
+  fs.writeFileSync(path.join(tmpOut, 'schema.ts'), schema.source);
+  fs.writeFileSync(path.join(tmpOut, 'codecs.ts'), schema.codecs);
   log(`schema: ${schema.messages} messages, ${schema.enums} enums, ${schema.rules} fields with validate.rules`);
 }
+const oldOut = `${outDir}.old`;
+fs.rmSync(oldOut, { recursive: true, force: true });
+if (fs.existsSync(outDir)) fs.renameSync(outDir, oldOut);
+fs.renameSync(tmpOut, outDir);
+fs.rmSync(oldOut, { recursive: true, force: true });
+log(`buf generate: ts-proto output in ${path.relative(repo, outDir)}`);
 log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

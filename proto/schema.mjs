@@ -80,7 +80,9 @@ export function buildSchema(descriptorBytes, require, stageDir) {
       if (f.type_name) out.ref = f.type_name.replace(/^\./, '');
       if (f.label === 3) out.repeated = true;
       if (f.label === 2) out.required = true;
-      if (f.proto3_optional || (f.label === 1 && m.__syntax === 'proto2')) out.optional = true;
+      // Explicit presence as ts-proto tracks it: proto3 `optional` fields are undefined when
+      // absent. (ts-proto gives proto2 optional scalars their zero value, like proto3 ones.)
+      if (f.proto3_optional) out.optional = true;
       if (f.oneof_index !== undefined && realOneofIndex.has(f.oneof_index)) out.oneof = realOneofIndex.get(f.oneof_index);
       if (f.options?.deprecated) out.deprecated = true;
       const rules = f.options?.['.validate.rules'];

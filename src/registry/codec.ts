@@ -98,6 +98,7 @@ export function registeredTypes(): string[] {
 // Canonical form: maps and Struct keys sorted.
 
 const WKT_STRUCTISH = new Set(['google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue']);
+const ANY = 'google.protobuf.Any';
 let needsCanon: Set<string> | undefined;
 
 /** Types whose messages can hold a map or a Struct, directly or through any nested field. */
@@ -109,7 +110,7 @@ function canonTypes(): Set<string> {
     const s = findMessageSchema(name)!;
     for (const f of s.fields) {
       const ref = f.type === 'map' ? f.valueRef : f.ref;
-      if (f.type === 'map' || (ref && WKT_STRUCTISH.has(ref))) direct.add(name);
+      if (f.type === 'map' || (ref && (WKT_STRUCTISH.has(ref) || ref === ANY))) direct.add(name);
       if (ref && f.type !== 'enum' && f.value !== 'enum') {
         let u = users.get(ref);
         if (!u) users.set(ref, (u = []));
@@ -139,9 +140,22 @@ function sortKeysDeep(value: unknown): unknown {
   return value;
 }
 
+/**
+ * An Any whose content is re-encoded canonically when its type can hold a map: Anys packed by
+ * another encoder (off the wire, from Envoy or go-control-plane) keep their map order otherwise,
+ * and equal configurations would hash differently. Anys of unknown types are left as they are.
+ */
+function canonicalAny(a: Any): Any {
+  const info = a?.typeUrl ? findType(a.typeUrl) : undefined;
+  if (!info || !canonTypes().has(info.fullName) || !a.value?.length) return a;
+  const inner = info.codec.decode(a.value);
+  return { typeUrl: a.typeUrl, value: Buffer.from(info.codec.encode(canonicalize(info.fullName, inner)).finish()) };
+}
+
 function canonValue(f: FieldSchema, ref: string | undefined, v: unknown): unknown {
   if (v === undefined || v === null || !ref) return v;
   if (WKT_STRUCTISH.has(ref)) return sortKeysDeep(v);
+  if (ref === ANY) return canonicalAny(v as Any);
   return canonicalize(ref, v);
 }
 
@@ -163,7 +177,8 @@ export function canonicalize(type: TypeRef, message: unknown): unknown {
       const m = src[f.prop] as Record<string, unknown> | undefined;
       if (!m) continue;
       const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(m).sort()) sorted[k] = canonValue(f, f.valueRef, m[k]);
+      const ref = f.value === 'message' ? f.valueRef : undefined;
+      for (const k of Object.keys(m).sort()) sorted[k] = canonValue(f, ref, m[k]);
       out[f.prop] = sorted;
     } else if (f.type === 'message' && f.ref && canonTypes().has(f.ref)) {
       if (f.oneof !== undefined) {

@@ -16,8 +16,8 @@
  * @see https://protobuf.dev/programming-guides/proto3/#json
  */
 import { findEnumSchema, type EnumSchema, type FieldSchema, type MessageSchema } from './schema.js';
-import { findType, typeInfo, type MessageOf, type TypeInfo, type TypeRef } from './codec.js';
-import { XdsValidationError, show, type Problem } from './errors.js';
+import { encode, findType, typeInfo, type MessageOf, type TypeInfo, type TypeRef } from './codec.js';
+import { XdsValidationError, formatProblem, show, type Problem } from './errors.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
 
 /** Options for reading JSON (and YAML). */
@@ -67,12 +67,13 @@ const VALUE = 'google.protobuf.Value';
 const LIST_VALUE = 'google.protobuf.ListValue';
 const EMPTY_MSG = 'google.protobuf.Empty';
 const NULL_VALUE = 'google.protobuf.NullValue';
+const FIELD_MASK = 'google.protobuf.FieldMask';
 
 /** Types whose JSON form is not an object of fields. */
 function hasSpecialJson(fullName: string): boolean {
   return (
     fullName in WRAPPERS || fullName === DURATION || fullName === TIMESTAMP || fullName === STRUCT ||
-    fullName === VALUE || fullName === LIST_VALUE
+    fullName === VALUE || fullName === LIST_VALUE || fullName === FIELD_MASK
   );
 }
 
@@ -156,6 +157,11 @@ function kindOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** `null`, or the kind and value: `a string "x"`, `a number 5`. */
+function got(v: unknown): string {
+  return v === null || v === undefined ? String(v) : `${kindOf(v)} ${show(v)}`;
+}
+
 function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
 }
@@ -200,6 +206,10 @@ class Reader {
       const v = this.list(json, path);
       return v === SKIP ? SKIP : { values: v };
     }
+    if (name === FIELD_MASK) {
+      const v = this.fieldMask(json, path);
+      return v === SKIP ? SKIP : { paths: v };
+    }
     return this.fieldMessage(info, json, path);
   }
 
@@ -212,9 +222,10 @@ class Reader {
     if (name === STRUCT) return this.struct(json, path);
     if (name === VALUE) return this.value(json);
     if (name === LIST_VALUE) return this.list(json, path);
+    if (name === FIELD_MASK) return this.fieldMask(json, path);
     if (name === ANY) return this.any(json, path);
     if (!isPlainObject(json)) {
-      return this.error(path, 'type', `expected an object (${name}), got ${kindOf(json)} ${show(json)}`, json);
+      return this.error(path, 'type', `expected an object (${name}), got ${got(json)}`, json);
     }
     return this.fields(info, json, path, false);
   }
@@ -245,7 +256,8 @@ class Reader {
         continue;
       }
       seen.set(f, key);
-      if (v === null && !(f.type === 'message' && f.ref === VALUE && !f.repeated)) continue; // null: default
+      // null means "default" in proto3 JSON, except for google.protobuf.Value and NullValue.
+      if (v === null && !((f.type === 'message' && f.ref === VALUE) || (f.type === 'enum' && f.ref === NULL_VALUE))) continue;
       if (f.oneof !== undefined) {
         const oneof = schema.oneofs![f.oneof]!;
         const other = oneofSet.get(f.oneof);
@@ -343,17 +355,17 @@ class Reader {
       if (n < -2147483648 || n > 2147483647) return this.error(path, 'type', `enum number ${n} out of int32 range`, v);
       return n;
     }
-    return this.error(path, 'type', `expected an enum name (${enumName}), got ${kindOf(v)} ${show(v)}`, v);
+    return this.error(path, 'type', `expected an enum name (${enumName}), got ${got(v)}`, v);
   }
 
   scalar(kind: string, v: unknown, path: string): Out {
     switch (kind) {
       case 'string':
         if (typeof v === 'string') return v;
-        return this.error(path, 'type', `expected a string, got ${kindOf(v)} ${show(v)}`, v);
+        return this.error(path, 'type', `expected a string, got ${got(v)}`, v);
       case 'bool':
         if (typeof v === 'boolean') return v;
-        return this.error(path, 'type', `expected true or false, got ${kindOf(v)} ${show(v)}`, v);
+        return this.error(path, 'type', `expected true or false, got ${got(v)}`, v);
       case 'bytes': {
         if (typeof v !== 'string') return this.error(path, 'type', `expected base64 bytes, got ${kindOf(v)}`, v);
         if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) return this.error(path, 'type', `invalid base64 ${show(v)}`, v);
@@ -361,13 +373,21 @@ class Reader {
       }
       case 'float':
       case 'double': {
-        if (typeof v === 'number') return v;
-        if (typeof v === 'bigint') return Number(v);
-        if (v === 'NaN') return NaN;
-        if (v === 'Infinity') return Infinity;
-        if (v === '-Infinity') return -Infinity;
-        if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
-        return this.error(path, 'type', `expected a number, got ${kindOf(v)} ${show(v)}`, v);
+        let n: number;
+        if (typeof v === 'number') n = v;
+        else if (typeof v === 'bigint') n = Number(v);
+        else if (v === 'NaN') n = NaN;
+        else if (v === 'Infinity') n = Infinity;
+        else if (v === '-Infinity') n = -Infinity;
+        else if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) n = Number(v);
+        else return this.error(path, 'type', `expected a number, got ${got(v)}`, v);
+        if (kind === 'float') {
+          if (Number.isFinite(n) && Math.abs(n) > 3.4028234663852886e38) {
+            return this.error(path, 'type', `${show(v)} is out of range for float`, v);
+          }
+          return Math.fround(n); // what a float field holds on the wire
+        }
+        return n;
       }
       case 'int32':
       case 'sint32':
@@ -415,12 +435,12 @@ class Reader {
       const n = Number(v);
       if (Number.isSafeInteger(n)) return BigInt(n);
     }
-    return this.error(path, 'type', `expected an integer, got ${kindOf(v)} ${show(v)}`, v);
+    return this.error(path, 'type', `expected an integer, got ${got(v)}`, v);
   }
 
   duration(v: unknown, path: string): Out {
     if (typeof v !== 'string') {
-      return this.error(path, 'type', `expected a duration string like "1.5s", got ${kindOf(v)} ${show(v)}`, v);
+      return this.error(path, 'type', `expected a duration string like "1.5s", got ${got(v)}`, v);
     }
     const m = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(v);
     if (!m) return this.error(path, 'type', `invalid duration ${show(v)}: expected seconds with an "s" suffix, like "1.5s"`, v);
@@ -435,14 +455,41 @@ class Reader {
 
   timestamp(v: unknown, path: string): Out {
     if (typeof v !== 'string') return this.error(path, 'type', `expected an RFC 3339 timestamp, got ${kindOf(v)}`, v);
-    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(v);
-    const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
+    const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/.exec(v);
+    let ms = NaN;
+    if (m) {
+      const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+      // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
+      const back = new Date(0);
+      back.setUTCFullYear(y, mo - 1, d);
+      back.setUTCHours(h, mi, se, 0);
+      const utc = back.getTime();
+      // Dates roll impossible days over (Feb 30 → Mar 1): reject them instead.
+      const exact = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && back.getUTCSeconds() === se;
+      const zone = m[8]!.toUpperCase();
+      const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+      const zoneOk = zone === 'Z' || (Number(zone.slice(1, 3)) < 24 && Number(zone.slice(4, 6)) < 60);
+      if (exact && zoneOk && mo >= 1 && mo <= 12) ms = utc - offset * 60_000;
+    }
     if (!m || Number.isNaN(ms)) {
       return this.error(path, 'type', `invalid timestamp ${show(v)}: expected RFC 3339 like "2024-01-02T03:04:05Z"`, v);
     }
     const seconds = Math.floor(ms / 1000);
     if (seconds < -62135596800 || seconds > 253402300799) return this.error(path, 'type', `timestamp ${show(v)} out of range`, v);
-    return { seconds: String(seconds), nanos: m[2] ? Number(m[2].padEnd(9, '0')) : 0 };
+    return { seconds: String(seconds), nanos: m[7] ? Number(m[7].padEnd(9, '0')) : 0 };
+  }
+
+  /** FieldMask JSON: one string, comma-separated lowerCamelCase paths → snake_case paths. */
+  fieldMask(v: unknown, path: string): Out {
+    if (typeof v !== 'string') return this.error(path, 'type', `expected a field mask string like "fooBar,baz.qux", got ${got(v)}`, v);
+    if (v === '') return [];
+    const paths = v.split(',');
+    for (const p of paths) {
+      if (!/^[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)*$/.test(p)) {
+        return this.error(path, 'type', `invalid field mask path ${show(p)}: expected lowerCamelCase names joined by "."`, v);
+      }
+    }
+    return paths.map((p) => p.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()));
   }
 
   struct(v: unknown, path: string): Out {
@@ -492,7 +539,7 @@ class Reader {
     }
     if (msg === SKIP || this.problems.length > before) return SKIP;
     const typeUrlOut = typeUrl.includes('/') ? typeUrl : TYPE_URL_PREFIX + typeUrl;
-    return { typeUrl: typeUrlOut, value: Buffer.from(info.codec.encode(msg).finish()) };
+    return { typeUrl: typeUrlOut, value: Buffer.from(encode(info.fullName, msg as never)) };
   }
 }
 
@@ -506,9 +553,14 @@ class Reader {
  */
 export function fromJson<R extends TypeRef>(type: R, value: unknown, options: ReadOptions = {}): MessageOf<R> {
   const info = typeInfo(type);
-  const reader = new Reader(options.strict ?? true, options.warnings ?? []);
+  const warnings = options.warnings ?? [];
+  const reader = new Reader(options.strict ?? true, warnings);
   const path = options.path ?? '';
   const out = reader.message(info, value, path);
+  if (!options.warnings) {
+    // Lenient reading with nowhere to put warnings: say them on the process, never drop them.
+    for (const w of warnings) process.emitWarning(formatProblem(w), { type: 'XdsWarning', code: w.rule });
+  }
   if (reader.problems.length || out === SKIP) {
     throw new XdsValidationError(
       reader.problems,
@@ -536,6 +588,7 @@ class Writer {
     if (name === STRUCT) return this.plain(m.fields ?? {});
     if (name === VALUE) return this.plain((info.codec as unknown as { unwrap(v: unknown): unknown }).unwrap(m));
     if (name === LIST_VALUE) return this.plain(m.values ?? []);
+    if (name === FIELD_MASK) return formatFieldMask((m.paths as string[] | undefined) ?? []);
     return this.fieldMessage(info, msg, path);
   }
 
@@ -545,12 +598,14 @@ class Writer {
     if (name === DURATION) return formatDuration(v as { seconds?: string; nanos?: number });
     if (name === TIMESTAMP) return formatTimestamp(v as { seconds?: string; nanos?: number });
     if (name === STRUCT || name === VALUE || name === LIST_VALUE) return this.plain(v);
+    if (name === FIELD_MASK) return formatFieldMask(v as string[]);
     if (name === ANY) return this.any(v as { typeUrl?: string; value?: Uint8Array }, path);
     return this.fields(info, v as Record<string, unknown>, path);
   }
 
   fields(info: TypeInfo, m: Record<string, unknown>, path: string, out: Record<string, unknown> = {}): Record<string, unknown> {
     const oneofs = info.schema.oneofs;
+    const base = baseOf(info);
     for (const f of info.schema.fields) {
       const p = join(path, f.name);
       let v: unknown;
@@ -562,7 +617,12 @@ class Writer {
         if (present && v === undefined && f.type === 'message') present = false;
       } else {
         v = m[f.prop];
-        present = v !== undefined && v !== null && !this.isDefault(f, v);
+        present =
+          f.type === 'message' && f.ref === VALUE && !f.repeated
+            ? v !== undefined
+            : isScalarDefault(f) && base[f.prop] !== undefined
+              ? v !== undefined && v !== null && v !== base[f.prop] && !(v === 0 && base[f.prop] === 0 && Object.is(v, -0) === false)
+              : v !== undefined && v !== null && !this.isDefault(f, v);
       }
       if (!present) continue;
       if (f.type === 'map') {
@@ -671,6 +731,23 @@ class Writer {
     if (hasSpecialJson(info.fullName)) return { '@type': typeUrl, value: this.message(info, inner, join(path, 'value')) };
     return this.fields(info, inner as Record<string, unknown>, path, { '@type': typeUrl });
   }
+}
+
+const bases = new Map<string, Record<string, unknown>>();
+/** The decoded default of a type: proto2 fields may have non-zero defaults (`[default = true]`). */
+function baseOf(info: TypeInfo): Record<string, unknown> {
+  let b = bases.get(info.fullName);
+  if (!b) bases.set(info.fullName, (b = info.codec.decode(EMPTY) as Record<string, unknown>));
+  return b;
+}
+
+function isScalarDefault(f: FieldSchema): boolean {
+  return !f.repeated && !f.optional && f.type !== 'message' && f.type !== 'map' && f.type !== 'bytes';
+}
+
+/** Formats FieldMask paths the proto3 JSON way: lowerCamelCase, comma-separated. */
+export function formatFieldMask(paths: readonly string[]): string {
+  return paths.map((p) => p.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())).join(',');
 }
 
 /** Formats a Duration the proto3 JSON way: seconds with 0, 3, 6 or 9 fractional digits. */

@@ -12,18 +12,26 @@ import { XdsValidationError, type Problem } from './errors.js';
 import { decode, findType, typeInfo, unpack, type TypeInfo } from './codec.js';
 import { fromJson, type ReadOptions } from './json.js';
 import { parseYaml } from './yaml.js';
-import { RESOURCE_KINDS, TYPE_URL_PREFIX, resourceKindOf, type ResourceKind } from './type-urls.js';
+import { RESOURCE_KINDS, TYPE_URL_PREFIX, resourceKindOf, resourceName, type ResourceKind } from './type-urls.js';
 import type { Any } from '../gen/google/protobuf/any.js';
 import type { Bootstrap } from '../gen/envoy/config/bootstrap/v3/bootstrap.js';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 const CONFIG_DUMP = 'envoy.admin.v3.ConfigDump';
 const DISCOVERY_RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
+const DELTA_DISCOVERY_RESPONSE = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
 const RESOURCE_ENVELOPE = 'envoy.service.discovery.v3.Resource';
 const FILE_EXTENSIONS = ['.yaml', '.yml', '.json', '.pb', '.binpb'];
 
 /** What the root of a loaded file was. */
-export type ConfigKind = 'bootstrap' | 'config_dump' | 'discovery_response' | 'resources' | 'resource_list' | 'resource';
+export type ConfigKind =
+  | 'bootstrap'
+  | 'config_dump'
+  | 'discovery_response'
+  | 'delta_discovery_response'
+  | 'resources'
+  | 'resource_list'
+  | 'resource';
 
 /** A loaded configuration: its resources by type URL, and the root message when there is one. */
 export interface LoadedConfig {
@@ -108,17 +116,15 @@ function addAny(resources: Map<string, unknown[]>, any: Any | undefined): void {
 
 /** Pulls every resource out of an admin ConfigDump: static and dynamic sections of each dump. */
 function fromConfigDump(dump: { configs?: Any[] }, out: LoadedConfig): void {
-  const r = out.resources;
+  const r = new Map<string, unknown[]>();
+  const dumped = new Set<string>();
   for (const any of dump.configs ?? []) {
     const typeUrl = any.typeUrl ?? '';
     const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
     const d = unpack(any) as Record<string, any>;
     switch (name) {
       case 'envoy.admin.v3.BootstrapConfigDump':
-        if (d.bootstrap) {
-          out.bootstrap = d.bootstrap;
-          fromBootstrap(d.bootstrap, r);
-        }
+        if (d.bootstrap) out.bootstrap = d.bootstrap;
         break;
       case 'envoy.admin.v3.ListenersConfigDump':
         for (const x of d.staticListeners ?? []) addAny(r, x.listener);
@@ -151,7 +157,30 @@ function fromConfigDump(dump: { configs?: Any[] }, out: LoadedConfig): void {
         for (const x of d.ecdsFilters ?? []) addAny(r, x.ecdsFilter);
         break;
       default:
-        break; // runtime, clusters' load stats...: not xDS resources
+        continue; // runtime, clusters' load stats...: not xDS resources
+    }
+    dumped.add(name);
+  }
+  // The bootstrap's static resources are dumped again as the static_* entries of the per-kind
+  // dumps; take them from the bootstrap only for kinds the dump has no section for.
+  if (out.bootstrap) {
+    const fromBoot = new Map<string, unknown[]>();
+    fromBootstrap(out.bootstrap, fromBoot);
+    const section: Record<string, string> = {
+      [RESOURCE_KINDS.listeners]: 'envoy.admin.v3.ListenersConfigDump',
+      [RESOURCE_KINDS.clusters]: 'envoy.admin.v3.ClustersConfigDump',
+      [RESOURCE_KINDS.secrets]: 'envoy.admin.v3.SecretsConfigDump',
+    };
+    for (const [t, list] of fromBoot) if (!dumped.has(section[t]!)) for (const m of list) add(r, t, m);
+  }
+  // A resource listed twice (active and warming, say) is kept once: the first, active, one.
+  for (const [typeUrl, list] of r) {
+    const seen = new Set<string>();
+    for (const m of list) {
+      const name = resourceName(typeUrl, m);
+      if (name && seen.has(name)) continue;
+      seen.add(name);
+      add(out.resources, typeUrl, m);
     }
   }
 }
@@ -217,8 +246,15 @@ export function loadParsed(data: unknown, options: LoadOptions & { source?: stri
     return out;
   }
   if (Array.isArray(data['configs'])) return loadRoot(CONFIG_DUMP, readAs(CONFIG_DUMP, data), out);
+  if ('resources' in data && ('system_version_info' in data || 'systemVersionInfo' in data || 'removed_resources' in data || 'removedResources' in data)) {
+    return loadRoot(DELTA_DISCOVERY_RESPONSE, readAs(DELTA_DISCOVERY_RESPONSE, data), out);
+  }
   if ('resources' in data && ('type_url' in data || 'typeUrl' in data || 'version_info' in data || 'versionInfo' in data)) {
-    return loadRoot(DISCOVERY_RESPONSE, readAs(DISCOVERY_RESPONSE, data), out);
+    // A delta response's resources are envelopes (name, version, resource): tell it by them.
+    const first = Array.isArray(data['resources']) ? (data['resources'] as unknown[])[0] : undefined;
+    const delta = isObject(first) && !('@type' in first) && ('resource' in first || 'version' in first);
+    const type = delta ? DELTA_DISCOVERY_RESPONSE : DISCOVERY_RESPONSE;
+    return loadRoot(type, readAs(type, data), out);
   }
   if (keys.some((k) => BOOTSTRAP_HINT_KEYS.includes(k))) return loadRoot(BOOTSTRAP, readAs(BOOTSTRAP, data), out);
   return invalid(
@@ -242,6 +278,9 @@ function loadRoot(fullName: string, message: unknown, out: LoadedConfig): Loaded
   } else if (fullName === DISCOVERY_RESPONSE) {
     out.kind = 'discovery_response';
     for (const any of (message as { resources?: Any[] }).resources ?? []) addAny(out.resources, any);
+  } else if (fullName === DELTA_DISCOVERY_RESPONSE) {
+    out.kind = 'delta_discovery_response';
+    for (const r of (message as { resources?: { resource?: Any }[] }).resources ?? []) addAny(out.resources, r.resource);
   } else {
     out.kind = 'resource';
     add(out.resources, TYPE_URL_PREFIX + fullName, message);

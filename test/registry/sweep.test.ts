@@ -39,26 +39,7 @@ const NO_JSON_DEFAULT = new Set(['google.protobuf.Any', 'google.protobuf.Value']
  * registry tests). The sweep still runs them; a failure of any other type fails the test.
  * Empty this list once src/registry is fixed.
  */
-const KNOWN_REGISTRY_BUGS: Record<string, string> = {
-  // encode() throws for a non-empty map<string, enum>: canonicalize() treats the enum as a message.
-  'envoy.extensions.filters.http.proto_message_logging.v3.MethodLogging': 'map of enums',
-  'envoy.extensions.filters.http.proto_message_logging.v3.ProtoMessageLoggingConfig': 'map of enums',
-  // fromJson drops a oneof member of type google.protobuf.NullValue written as `null`.
-  'google.api.expr.v1alpha1.Constant': 'NullValue oneof',
-  'google.api.expr.v1alpha1.ParsedExpr': 'NullValue oneof',
-  'google.api.expr.v1alpha1.CheckedExpr': 'NullValue oneof',
-  'google.api.expr.v1alpha1.Decl': 'NullValue oneof',
-  'google.api.expr.v1alpha1.Decl.FunctionDecl': 'NullValue oneof',
-  'google.api.expr.v1alpha1.Decl.FunctionDecl.Overload': 'NullValue oneof',
-  'google.api.expr.v1alpha1.Decl.IdentDecl': 'NullValue oneof',
-  'envoy.config.rbac.v3.Policy': 'NullValue oneof',
-  'envoy.config.rbac.v3.RBAC': 'NullValue oneof',
-  'xds.type.v3.CelExpression': 'NullValue oneof',
-  // toJson leaves out a (non-oneof) google.protobuf.Value field holding null.
-  'envoy.extensions.filters.http.thrift_to_metadata.v3.Rule': 'Value null',
-  'envoy.extensions.filters.http.thrift_to_metadata.v3.ThriftToMetadata': 'Value null',
-  'envoy.extensions.filters.http.thrift_to_metadata.v3.ThriftToMetadataPerRoute': 'Value null',
-};
+const KNOWN_REGISTRY_BUGS: Record<string, string> = {};
 
 function unexpected(failures: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(failures).filter(([k]) => !(k.split('#')[0]! in KNOWN_REGISTRY_BUGS)));

@@ -84,6 +84,13 @@ const ANY = 'google.protobuf.Any';
 const STRUCT = 'google.protobuf.Struct';
 const VALUE = 'google.protobuf.Value';
 const LIST_VALUE = 'google.protobuf.ListValue';
+const FIELD_MASK = 'google.protobuf.FieldMask';
+
+/** FieldMask paths: snake_case names joined by dots, as ts-proto holds them. */
+function fieldMaskPaths(r: Rng): string[] {
+  const words = ['name', 'connect_timeout', 'lb_policy', 'load_assignment', 'endpoints', 'x2'];
+  return Array.from({ length: r.int(3) }, () => Array.from({ length: 1 + r.int(2) }, () => r.pick(words)).join('.'));
+}
 
 /** A small, fast, seeded PRNG (mulberry32) with the helpers the filler needs. */
 export class Rng {
@@ -250,6 +257,7 @@ class Filler {
     if (type in WRAPPERS) return { value: scalar(this.r, WRAPPERS[type]!) };
     if (type === STRUCT) return { fields: jsonObject(this.r, 2) };
     if (type === LIST_VALUE) return { values: Array.from({ length: this.r.int(3) }, () => jsonValue(this.r, 2)) };
+    if (type === FIELD_MASK) return { paths: fieldMaskPaths(this.r) };
     if (type === VALUE) {
       return { kind: valueKind(jsonValue(this.r, 2)) };
     }
@@ -265,6 +273,7 @@ class Filler {
     if (type === STRUCT) return jsonObject(this.r, 2);
     if (type === LIST_VALUE) return Array.from({ length: this.r.int(3) }, () => jsonValue(this.r, 2));
     if (type === VALUE) return jsonValue(this.r, 2);
+    if (type === FIELD_MASK) return fieldMaskPaths(this.r);
     if (type === DURATION) return duration(this.r);
     if (type === TIMESTAMP) return timestamp(this.r);
     if (type === ANY) return this.any(depth);
