@@ -255,6 +255,16 @@ export class DeltaClient {
     }
   }
 
+  /** Stops reading responses: HTTP/2 flow control then stalls the server's writes (a slow client). */
+  pause(): void {
+    this.call.pause();
+  }
+
+  /** Reads responses again. */
+  resume(): void {
+    this.call.resume();
+  }
+
   /** Half-closes and cancels the stream, and closes the channel if the client made it. */
   close(): void {
     try {
