@@ -62,13 +62,21 @@ export function deepCopy<T>(value: T): T {
   return out as T;
 }
 
+/** Marks an error thrown by {@link fail} without an owner: the builder method it escapes names it. */
+const UNOWNED = Symbol('xdskit.builders.unowned');
+
 /**
  * Throws an `XdsValidationError` for one problem found while building (a bad duration, address,
- * or a name added twice), with a one-line message naming what was being built.
+ * or a name added twice), with a one-line message naming what was being built:
+ * `cluster "api": connect_timeout: invalid duration "5 s": ... (rule: duration)`.
+ *
+ * Without `owner`, the builder method the error escapes adds its own name (see
+ * {@link MessageBuilder}).
  */
 export function fail(problem: Problem, owner?: string): never {
   const err = new XdsValidationError([problem]);
   err.message = `${owner ? `${owner}: ` : ''}${problem.path ? formatProblem(problem) : `${problem.message} (rule: ${problem.rule})`}`;
+  if (!owner) Object.defineProperty(err, UNOWNED, { value: true });
   throw err;
 }
 
@@ -77,26 +85,53 @@ export function duplicate(owner: string, path: string, what: string, name: strin
   fail({ path, rule: 'unique', message: `${what} ${JSON.stringify(name)} is already added; each ${what} must be unique`, value: name }, owner);
 }
 
-/** Runs `fn`, re-throwing a build problem with `path` prepended and the builder named. */
-export function at<T>(owner: string, path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-        if (isXdsValidationError(e) && e.problems.length === 1) {
-      const q = e.problems[0]!;
-      fail({ ...q, path: q.path ? `${path}.${q.path}` : path }, owner);
+const labelled = new WeakSet<object>();
+
+/**
+ * Wraps the methods of a builder class (and its builder superclasses) once, so that an error
+ * {@link fail} threw without an owner — from `parseDuration`, `toAddress` and the other value
+ * parsers — names the builder whose method was called.
+ */
+function labelErrors(proto: object, stop: object): void {
+  for (let p: object | null = proto; p && p !== stop; p = Object.getPrototypeOf(p)) {
+    if (labelled.has(p)) break;
+    labelled.add(p);
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (key === 'constructor' || key === 'finish') continue;
+      const d = Object.getOwnPropertyDescriptor(p, key);
+      if (!d || typeof d.value !== 'function') continue;
+      const method = d.value as (...args: unknown[]) => unknown;
+      Object.defineProperty(p, key, {
+        ...d,
+        value: function (this: MessageBuilder<object>, ...args: unknown[]) {
+          try {
+            return method.apply(this, args);
+          } catch (e) {
+            if (isXdsValidationError(e) && (e as unknown as Record<symbol, unknown>)[UNOWNED] && e.problems.length === 1) {
+              fail(e.problems[0]!, (this as unknown as { label: string }).label);
+            }
+            throw e;
+          }
+        },
+      });
     }
-    throw e;
   }
 }
 
-/** The names of a builder's one-argument chainable methods, and the type of their argument. */
+/**
+ * A props object of builder `B`: each key a chainable method, its value the method's (first)
+ * argument; `true` calls a method whose argument is optional without it (`{ roundRobin: true }`).
+ */
 export type Props<B> = {
-  [K in keyof B as K extends 'set' | 'with' | 'props' | 'build' | 'toMessage' ? never : B[K] extends (...args: any[]) => B ? K : never]?: B[K] extends () => B
-    ? true
-    : B[K] extends (arg: infer A, ...rest: any[]) => B
-      ? A
-      : never;
+  [K in keyof B as K extends 'set' | 'with' | 'props' | 'build' | 'toMessage' ? never : B[K] extends (...args: any[]) => B ? K : never]?: B[K] extends (
+    ...args: infer P
+  ) => B
+    ? P extends []
+      ? true
+      : undefined extends P[0]
+        ? P[0] | true
+        : P[0]
+    : never;
 };
 
 /**
@@ -113,6 +148,7 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
     init: T,
   ) {
     this.draft = init;
+    labelErrors(new.target.prototype, MessageBuilder.prototype);
   }
 
   /** What this builder is, in error messages: `cluster "api"`. */
@@ -140,7 +176,7 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
 
   /**
    * Applies a props object: each key names a chainable method of this builder, called with the
-   * value (`true` for methods without arguments).
+   * value as its argument (`true`: called without argument, for `{ roundRobin: true }`).
    */
   props(props: Props<this> | undefined): this {
     if (!props) return this;
@@ -150,12 +186,8 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
       if (typeof method !== 'function' || key === 'constructor' || key.startsWith('_')) {
         fail({ path: '', rule: 'props', message: `unknown property ${JSON.stringify(key)}`, value: key }, this.label);
       }
-      if (method.length === 0) {
-        if (value !== true) fail({ path: '', rule: 'props', message: `property ${JSON.stringify(key)} takes true`, value }, this.label);
-        method.call(this);
-      } else {
-        method.call(this, value);
-      }
+      if (value === true) method.call(this);
+      else method.call(this, value);
     }
     return this;
   }

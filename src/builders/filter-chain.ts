@@ -14,7 +14,7 @@ import { MessageBuilder, deepCopy, duplicate, packConfig, push, type Props, type
 import { toCidr, type CidrRange } from './address.js';
 import { enumValue, mergeMetadata, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import type { NetworkFilter } from './filter.js';
+import { NetworkFilter, checkKind } from './filter.js';
 import { DownstreamTlsBuilder, tlsTransportSocket, type DownstreamTlsContext } from './tls.js';
 
 export type { FilterChain, FilterChainMatch };
@@ -192,6 +192,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    */
   filters(...filters: NetworkFilter<any>[]): this {
     for (const f of filters) {
+      checkKind(f, NetworkFilter, this.label, 'filters');
       if (this.filterNames.has(f.name)) duplicate(this.label, 'filters', 'network filter', f.name);
       this.filterNames.add(f.name);
       this.draft.filters = push(this.draft.filters, f.toFilter());

@@ -11,7 +11,7 @@ import type { TypeMap } from '../gen/codecs.js';
 import type { Filter as NetworkFilterMessage, ListenerFilter as ListenerFilterMessage } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, typed, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, fail, typed, type TypedConfig } from './builder.js';
 
 export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
 
@@ -125,6 +125,18 @@ export class ListenerFilter<T extends object = object> extends FilterBuilder<T> 
   toFilter(): ListenerFilterMessage {
     return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
   }
+}
+
+/**
+ * Checks at run time what the types check at compile time (for JavaScript callers): that a
+ * filter added to a list is of the list's kind.
+ */
+export function checkKind(filter: unknown, kind: typeof HttpFilter | typeof NetworkFilter | typeof ListenerFilter, owner: string, path: string): void {
+  if (filter instanceof kind) return;
+  const what = filter instanceof HttpFilter ? 'an http filter' : filter instanceof NetworkFilter ? 'a network filter' : filter instanceof ListenerFilter ? 'a listener filter' : 'not a filter builder';
+  const name = filter instanceof FilterBuilder ? ` (${JSON.stringify(filter.name)})` : '';
+  const want = kind === HttpFilter ? 'http filters' : kind === NetworkFilter ? 'network filters' : 'listener filters';
+  fail({ path, rule: 'type', message: `${what}${name} cannot go into ${path}: it takes ${want}`, value: filter instanceof FilterBuilder ? filter.name : undefined }, owner);
 }
 
 /** Turns the `(type, message)` or `(typedConfig)` arguments of the generic factories into a type and a draft. */

@@ -77,7 +77,7 @@ export class RouterFilter extends HttpFilter<Router> {
    * @default true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/router/v3/router.proto#envoy-v3-api-field-extensions-filters-http-router-v3-router-dynamic-stats
    */
-  dynamicStats(on: boolean): this {
+  dynamicStats(on = true): this {
     this.draft.dynamicStats = on;
     return this;
   }

@@ -19,7 +19,7 @@ import { deepCopy, duplicate, fail, packConfig, push, type Props, type TypedConf
 import { enumValue, type AccessLogMessage, type EnumName } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import { HttpFilter, NetworkFilter, type HttpFilterMessage } from './filter.js';
+import { HttpFilter, NetworkFilter, checkKind, type HttpFilterMessage } from './filter.js';
 import { HttpFilterTypes, router } from './http-filters.js';
 import { RouteConfigBuilder } from './route.js';
 
@@ -135,6 +135,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
    */
   httpFilters(...filters: HttpFilter<any>[]): this {
     for (const f of filters) {
+      checkKind(f, HttpFilter, this.label, 'http_filters');
       if (this.filterNames.has(f.name)) duplicate(this.label, 'http_filters', 'http filter', f.name);
       this.filterNames.add(f.name);
       this.draft.httpFilters = push(this.draft.httpFilters, f.toFilter());
@@ -213,7 +214,12 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
   upgrade(upgradeType: string, options: { enabled?: boolean; filters?: HttpFilter<any>[] } = {}): this {
     const u: NonNullable<HttpConnectionManager['upgradeConfigs']>[number] = { upgradeType };
     if (options.enabled === false) u.enabled = false;
-    if (options.filters?.length) u.filters = options.filters.map((f) => f.toFilter());
+    if (options.filters?.length) {
+      u.filters = options.filters.map((f) => {
+        checkKind(f, HttpFilter, this.label, 'upgrade_configs.filters');
+        return f.toFilter();
+      });
+    }
     this.draft.upgradeConfigs = push(this.draft.upgradeConfigs, u);
     return this;
   }
@@ -372,7 +378,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
    * @default true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-generate-request-id
    */
-  generateRequestId(on: boolean): this {
+  generateRequestId(on = true): this {
     this.draft.generateRequestId = on;
     return this;
   }

@@ -12,7 +12,7 @@ import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, typed, typ
 import { toAddress, type AddressInput } from './address.js';
 import { mergeMetadata, type AccessLogMessage, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import type { ListenerFilter, NetworkFilter } from './filter.js';
+import { ListenerFilter, checkKind, type NetworkFilter } from './filter.js';
 import { FilterChainBuilder, filterChain, matchKey, toFilterChain } from './filter-chain.js';
 import { HcmBuilder } from './http.js';
 
@@ -66,6 +66,7 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
    */
   listenerFilters(...filters: ListenerFilter<any>[]): this {
     for (const f of filters) {
+      checkKind(f, ListenerFilter, this.label, 'listener_filters');
       if (this.listenerFilterNames.has(f.name)) duplicate(this.label, 'listener_filters', 'listener filter', f.name);
       this.listenerFilterNames.add(f.name);
       this.draft.listenerFilters = push(this.draft.listenerFilters, f.toFilter());
@@ -152,7 +153,7 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
    * @default true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-bind-to-port
    */
-  bindToPort(on: boolean): this {
+  bindToPort(on = true): this {
     this.draft.bindToPort = on;
     return this;
   }

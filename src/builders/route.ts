@@ -403,7 +403,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
    * @default true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-field-config-route-v3-routematch-case-sensitive
    */
-  caseSensitive(on: boolean): this {
+  caseSensitive(on = true): this {
     if (on) delete this.m().caseSensitive;
     else this.m().caseSensitive = false;
     return this;

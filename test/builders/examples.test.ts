@@ -80,7 +80,7 @@ describe('the builder examples', () => {
         expect(renderResources(a)).toBe(renderResources(b));
         const [kind, list] = kinds(a)[0]!;
         (list[0] as { name?: string }).name = 'changed';
-        expect((b[kind]![0] as { name?: string }).name).not.toBe('changed');
+        expect(((b as Record<string, unknown[]>)[kind]![0] as { name?: string }).name).not.toBe('changed');
       });
     });
   }
