@@ -53,15 +53,18 @@ class LazyVisit implements Visit {
     readonly type: string,
     readonly message: unknown,
     readonly parent: LazyVisit | undefined,
-    /** The path of the parent this segment follows, when the parent is not a visit (Anys). */
-    private readonly base: string | undefined,
-    /** `name`, `name[3]` or `name[key]`, joined to the parent's path with a dot. */
-    private readonly segment: string,
+    /** The path this visit's segment follows when there is no parent (the root's own path). */
+    private readonly base: string,
+    /** The field name of the segment (`filter_chains`), empty at the root. */
+    private readonly name: string,
+    /** The list index or map key of the segment, if any. */
+    private readonly key: string | number | undefined,
   ) {}
   get path(): string {
     if (this.p === undefined) {
-      const head = this.base ?? this.parent?.path ?? '';
-      this.p = this.segment ? (head ? `${head}.${this.segment}` : this.segment) : head;
+      const head = this.parent ? this.parent.path : this.base;
+      const seg = this.key === undefined ? this.name : `${this.name}[${this.key}]`;
+      this.p = seg ? (head ? `${head}.${seg}` : seg) : head;
     }
     return this.p;
   }
@@ -150,23 +153,31 @@ interface Step {
   readonly kind: 'single' | 'list' | 'map';
 }
 
-/** The fields worth descending into, per walk target set and message type. */
-const plans = new Map<string, Map<string, readonly Step[] | null>>();
+/** What the walk does at a message of one type: visit it or not, and which fields to follow. */
+interface Plan {
+  readonly visit: boolean;
+  readonly steps: readonly Step[];
+}
 
-function planOf(type: string, targetsKey: string, reach: Set<string> | undefined): readonly Step[] | null {
-  let byType = plans.get(targetsKey);
-  if (!byType) plans.set(targetsKey, (byType = new Map()));
-  let plan = byType.get(type);
+interface Prepared {
+  readonly wanted?: Set<string>;
+  readonly reach?: Set<string>;
+  /** Plans by message type; null for a type the walk does not enter. */
+  readonly plans: Map<string, Plan | null>;
+}
+
+function planOf(p: Prepared, type: string): Plan | null {
+  let plan = p.plans.get(type);
   if (plan !== undefined) return plan;
   const schema = findMessageSchema(type);
-  if (!schema) {
-    byType.set(type, null);
+  if (!schema || (p.reach && !p.reach.has(type))) {
+    p.plans.set(type, null);
     return null;
   }
   const steps: Step[] = [];
   for (const f of schema.fields) {
     const ref = f.type === 'message' ? f.ref : f.type === 'map' && f.value === 'message' ? f.valueRef : undefined;
-    if (!ref || OPAQUE.has(ref) || (reach && !reach.has(ref))) continue;
+    if (!ref || OPAQUE.has(ref) || (p.reach && !p.reach.has(ref))) continue;
     steps.push({
       name: f.name,
       prop: f.prop,
@@ -175,20 +186,51 @@ function planOf(type: string, targetsKey: string, reach: Set<string> | undefined
       kind: f.type === 'map' ? 'map' : f.repeated ? 'list' : 'single',
     });
   }
-  plan = steps;
-  byType.set(type, plan);
+  plan = { visit: !p.wanted || p.wanted.has(type), steps };
+  p.plans.set(type, plan);
   return plan;
 }
 
-const preparedCache = new WeakMap<readonly string[], { wanted: Set<string>; reach: Set<string>; key: string }>();
-const ALL = { wanted: undefined, reach: undefined, key: '*' };
+const preparedCache = new WeakMap<readonly string[], Prepared>();
+const ALL: Prepared = { plans: new Map() };
 
-/** The target set, its reach and its key, computed once per targets array. */
-function prepared(targets: readonly string[] | undefined): { wanted?: Set<string>; reach?: Set<string>; key: string } {
+/** The target set, its reach and its plans, computed once per targets array. */
+function prepared(targets: readonly string[] | undefined): Prepared {
   if (!targets) return ALL;
   let p = preparedCache.get(targets);
-  if (!p) preparedCache.set(targets, (p = { wanted: new Set(targets), reach: reaching(targets), key: [...targets].sort().join(',') }));
+  if (!p) preparedCache.set(targets, (p = { wanted: new Set(targets), reach: reaching(targets), plans: new Map() }));
   return p;
+}
+
+function stepInto(p: Prepared, visit: Visitor, t: string, msg: unknown, parent: LazyVisit | undefined, base: string, name: string, key: string | number | undefined): void {
+  if (msg === null || typeof msg !== 'object') return;
+  if (t === ANY) {
+    const u = unpackCached(msg as Any);
+    if ('message' in u) stepInto(p, visit, u.type, u.message, parent, base, name, key);
+    return;
+  }
+  const plan = planOf(p, t);
+  if (!plan) return;
+  const here = new LazyVisit(t, msg, parent, base, name, key);
+  if (plan.visit && visit(here) === false) return;
+  const m = msg as Record<string, unknown>;
+  const steps = plan.steps;
+  for (let j = 0; j < steps.length; j++) {
+    const s = steps[j]!;
+    let v: unknown;
+    if (s.union !== undefined) {
+      const u = m[s.union] as Record<string, unknown> | undefined;
+      if (u === undefined || u === null || u.$case !== s.prop) continue;
+      v = u[s.prop];
+    } else v = m[s.prop];
+    if (v === undefined || v === null) continue;
+    if (s.kind === 'single') stepInto(p, visit, s.ref, v, here, '', s.name, undefined);
+    else if (s.kind === 'list') {
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stepInto(p, visit, s.ref, v[i], here, '', s.name, i);
+    } else if (typeof v === 'object') {
+      for (const k of Object.keys(v)) stepInto(p, visit, s.ref, (v as Record<string, unknown>)[k], here, '', s.name, k);
+    }
+  }
 }
 
 /**
@@ -197,41 +239,11 @@ function prepared(targets: readonly string[] | undefined): { wanted?: Set<string
  *
  * Anys are unpacked by their type URL; an Any of an unknown type is skipped (the field rules
  * report it). The walk is depth-first, parents before children, fields in declaration order.
+ * Pass the same `targets` array on every call: what the walk needs per target set is computed
+ * once and kept with the array.
  */
 export function walk(type: string, message: unknown, path: string, visit: Visitor, targets?: readonly string[]): void {
-  const { wanted, reach, key } = prepared(targets);
-  const step = (t: string, msg: unknown, parent: LazyVisit | undefined, base: string | undefined, segment: string): void => {
-    if (msg === null || typeof msg !== 'object') return;
-    if (t === ANY) {
-      const u = unpackCached(msg as Any);
-      if ('message' in u) step(u.type, u.message, parent, base, segment);
-      return;
-    }
-    if (reach && !reach.has(t)) return;
-    const plan = planOf(t, key, reach);
-    if (!plan) return;
-    const here = new LazyVisit(t, msg, parent, base, segment);
-    if (!wanted || wanted.has(t)) {
-      if (visit(here) === false) return;
-    }
-    const m = msg as Record<string, unknown>;
-    for (const s of plan) {
-      let v: unknown;
-      if (s.union) {
-        const u = m[s.union] as Record<string, unknown> | undefined;
-        if (!u || u.$case !== s.prop) continue;
-        v = u[s.prop];
-      } else v = m[s.prop];
-      if (v === undefined || v === null) continue;
-      if (s.kind === 'single') step(s.ref, v, here, undefined, s.name);
-      else if (s.kind === 'list') {
-        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) step(s.ref, v[i], here, undefined, `${s.name}[${i}]`);
-      } else if (typeof v === 'object') {
-        for (const k of Object.keys(v)) step(s.ref, (v as Record<string, unknown>)[k], here, undefined, `${s.name}[${k}]`);
-      }
-    }
-  };
-  step(type, message, undefined, path, '');
+  stepInto(prepared(targets), visit, type, message, undefined, path, '', undefined);
 }
 
 /** The nearest enclosing visit of the given type, if any. */
