@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { create, fromYaml, pack, UnknownTypeError, envoy } from 'xdskit';
-import { hasFieldRules, setCodegen, validateFields } from '../../src/validate/fields.js';
+import { validateFields } from 'xdskit/validate';
+import { hasFieldRules, setCodegen } from '../../src/validate/fields.js';
 import { FIXTURE_NAMES, FIXTURES, loadFixture } from '../support/fixtures.js';
 
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';
@@ -172,6 +173,25 @@ virtual_hosts:
         stat_prefix: ""
 `);
     expect(brief(errors)).toEqual(['virtual_hosts[0].typed_per_filter_config[envoy.filters.http.local_ratelimit].stat_prefix (string.min_len)']);
+  });
+
+  test('follows Anys in map values: typed_extension_protocol_options[<extension name>]', () => {
+    const errors = errorsOf(CLUSTER, `
+name: api
+typed_extension_protocol_options:
+  envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+    "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+    explicit_http_config:
+      http2_protocol_options: { max_concurrent_streams: 0 }
+`);
+    expect(errors).toEqual([
+      {
+        path: 'typed_extension_protocol_options[envoy.extensions.upstreams.http.v3.HttpProtocolOptions].explicit_http_config.http2_protocol_options.max_concurrent_streams',
+        rule: 'uint32.gte',
+        message: 'must be inside the range [1, 2147483647], got 0',
+        value: 0,
+      },
+    ]);
   });
 
   test('checks map keys: metadata filter names must not be empty', () => {

@@ -5,8 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { fromYaml, messageNames, pack } from 'xdskit';
-import { validateFields } from '../../src/validate/fields.js';
-import { builtSchemaCount, envoyPathOf, problemsFromZod, schemaFor } from '../../src/validate/zod.js';
+import { schemaFor, validateFields } from 'xdskit/validate';
+import { builtSchemaCount, envoyPathOf, problemsFromZod } from '../../src/validate/zod.js';
 import { FIXTURE_NAMES, FIXTURES, loadFixture } from '../support/fixtures.js';
 
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';
