@@ -37,3 +37,4 @@ export {
 } from './files.js';
 export * from './wire.js';
 export * from './services.js';
+export { serveFiles, type FileServer, type FileServerOptions, type ReloadResult } from './file-server.js';
