@@ -629,11 +629,12 @@ export class RouteBuilder extends HeadersBuilder<Route> {
 
   /**
    * Allows (or forbids) an upgrade such as `websocket` on this route.
+   * @default enabled true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-routeaction-upgradeconfig
    */
   upgrade(upgradeType: string, enabled = true): this {
     const ra = this.routeAction('route.upgrade_configs');
-    ra.upgradeConfigs = push(ra.upgradeConfigs, { upgradeType, enabled });
+    ra.upgradeConfigs = push(ra.upgradeConfigs, enabled ? { upgradeType } : { upgradeType, enabled: false });
     return this;
   }
 
