@@ -20,6 +20,8 @@ export interface MeshOptions {
   weights?: [number, number];
   /** Address of backend b's endpoint (a DNS name here makes gRPC NACK the EDS update). */
   addressB?: string;
+  /** lb_policy of cluster b (`MAGLEV`: valid for Envoy, NACKed by gRPC). @default ROUND_ROBIN */
+  lbPolicyB?: string;
 }
 
 /** The listener, route, clusters and endpoints as one YAML document of resources by kind. */
@@ -29,7 +31,7 @@ export function meshYaml(o: MeshOptions): string {
 - name: ${o.name}-${c}
   type: EDS
   connect_timeout: 1s
-  lb_policy: ROUND_ROBIN
+  lb_policy: ${c === 'b' ? (o.lbPolicyB ?? 'ROUND_ROBIN') : 'ROUND_ROBIN'}
   eds_cluster_config:
     eds_config: { ads: {}, resource_api_version: V3 }`;
   const endpoint = (c: string, address: string, port: number) => `
