@@ -52,7 +52,7 @@ import { XdsValidationError, show, type Problem } from '../registry/errors.js';
 import { parseIp } from './ip.js';
 import { meshDownstreamTls, meshSecrets, meshUpstreamTls, rawBufferSocket, type MeshIdentity } from './mtls.js';
 import { IstioAlpn, MeshNames, inboundClusterName, outboundClusterName, outboundSni } from './names.js';
-import { proxyInboundPorts, resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
+import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
 import { compileRbac, type RbacCompileOptions, type RbacModel } from './rbac.js';
 import { rbacHttpFilters, rbacNetworkFilters } from './rbac-filters.js';
 
@@ -543,10 +543,4 @@ function outboundEndpoints(s: Outbound, subset: SidecarSubset | undefined, mtls:
     );
   }
   return e.build();
-}
-
-/** The proxy's own ports that must never be served by the workload nor captured inbound. */
-export function sidecarReservedPorts(options: MeshOptionsInput = {}): number[] {
-  const { ports } = resolveMeshOptions(options);
-  return [ports.outboundCapture, ports.inboundCapture, ...proxyInboundPorts(ports), ports.admin, ports.dns];
 }

@@ -47,7 +47,6 @@ import {
   type FilterChainBuilder,
 } from '../builders/index.js';
 import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
-import type { TransportSocket } from '../gen/envoy/config/core/v3/base.js';
 import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endpoint.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
@@ -163,21 +162,12 @@ function check(options: WaypointOptions): Port[] {
   return out;
 }
 
-/** An internal upstream transport socket passing the host's original_dst metadata through. */
-function internalUpstream(): TransportSocket {
-  return {
-    name: 'envoy.transport_sockets.internal_upstream',
-    configType: {
-      $case: 'typedConfig',
-      typedConfig: packConfig(
-        typed('envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport', {
-          passthroughMetadata: [{ kind: { kind: { $case: 'host', host: {} } }, name: ORIGINAL_DST_METADATA }],
-          transportSocket: rawBufferSocket(),
-        }),
-      ),
-    },
-  };
-}
+/** The internal upstream transport: the host's original_dst metadata passes to the internal listener. */
+const INTERNAL_UPSTREAM = typed('envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport', {
+  passthroughMetadata: [{ kind: { kind: { $case: 'host', host: {} } }, name: ORIGINAL_DST_METADATA }],
+  transportSocket: rawBufferSocket(),
+});
+const INTERNAL_UPSTREAM_SOCKET = 'envoy.transport_sockets.internal_upstream';
 
 /** The filter chain matcher of `main_internal`: destination IP, then port, to the chain name. */
 function chainMatcher(ports: Port[]): Matcher {
@@ -294,7 +284,7 @@ export function waypoint(options: WaypointOptions): MeshResources {
     .map((p) => routeConfig(p.name).validateClusters(false).virtualHost(virtualHost(p.name).domains('*').route(route('default').prefix('/').cluster(p.name).timeout(0))).build());
 
   const internal = (name: string, target: string) =>
-    cluster(name).static().connectTimeout(timeout).endpoint(Address.internal(target)).set({ transportSocket: internalUpstream() }).build();
+    cluster(name).static().connectTimeout(timeout).endpoint(Address.internal(target)).transportSocket(INTERNAL_UPSTREAM_SOCKET, INTERNAL_UPSTREAM).build();
   const clusters: Cluster[] = [
     internal(MeshNames.mainInternal, MeshNames.mainInternal),
     ...(passthrough ? [internal(MeshNames.encap, MeshNames.connectOriginate)] : []),
@@ -307,7 +297,7 @@ export function waypoint(options: WaypointOptions): MeshResources {
       .set({ lbConfig: { $case: 'originalDstLbConfig', originalDstLbConfig: { upstreamPortOverride: mesh.ports.hbone } } })
       .build(),
     ...ports.map((p) => {
-      const c = cluster(p.name).eds(ConfigSource.ads(), p.name).connectTimeout(timeout).set({ transportSocket: internalUpstream() });
+      const c = cluster(p.name).eds(ConfigSource.ads(), p.name).connectTimeout(timeout).transportSocket(INTERNAL_UPSTREAM_SOCKET, INTERNAL_UPSTREAM);
       if (p.protocol === 'grpc') c.http2();
       else if (p.protocol === 'http') c.useDownstreamProtocol();
       return c.build();

@@ -106,6 +106,67 @@ describe('evaluateRbac', () => {
     expect(evaluateRbac(policy(absent) as never, { headers: { 'x-a': '' } }).allowed).toBe(false);
   });
 
+  it('matches principals: and/or/not ids, certificate names in Envoy’s order, and the three IP kinds', () => {
+    const allow = (principal: object) => ({
+      action: 0,
+      policies: { p: { permissions: [{ rule: { $case: 'any' as const, any: true } }], principals: [principal] } },
+    });
+    const exact = (s: string) => ({ matchPattern: { $case: 'exact', exact: s } });
+    const authn = (s: string) => ({ identifier: { $case: 'authenticated', authenticated: { principalName: exact(s) } } });
+    const cidr = (kind: string, prefix: string, len: number) => ({ identifier: { $case: kind, [kind]: { addressPrefix: prefix, prefixLen: len } } });
+    const ok = (p: object, req: object) => evaluateRbac(allow(p) as never, req).allowed;
+
+    // URI SANs first; DNS SANs only without URI SANs; the subject only without SANs.
+    expect(ok(authn('spiffe://td/a'), { principal: ['spiffe://td/x', 'spiffe://td/a'] })).toBe(true);
+    expect(ok(authn('a.example.com'), { principal: 'spiffe://td/a', dnsSans: ['a.example.com'] })).toBe(false);
+    expect(ok(authn('a.example.com'), { dnsSans: ['a.example.com'] })).toBe(true);
+    expect(ok(authn('CN=a'), { subject: 'CN=a' })).toBe(true);
+    expect(ok({ identifier: { $case: 'authenticated', authenticated: {} } }, { subject: 'CN=a' })).toBe(true);
+    expect(ok({ identifier: { $case: 'authenticated', authenticated: {} } }, {})).toBe(false);
+
+    // direct_remote_ip and source_ip: the connection; remote_ip: the client after XFF.
+    expect(ok(cidr('directRemoteIp', '10.0.0.0', 8), { sourceIp: '10.1.1.1', remoteIp: '192.168.0.1' })).toBe(true);
+    expect(ok(cidr('sourceIp', '10.0.0.0', 8), { sourceIp: '10.1.1.1' })).toBe(true);
+    expect(ok(cidr('remoteIp', '10.0.0.0', 8), { sourceIp: '10.1.1.1', remoteIp: '192.168.0.1' })).toBe(false);
+    expect(ok(cidr('remoteIp', '10.0.0.0', 8), { sourceIp: '10.1.1.1' })).toBe(true);
+    expect(ok(cidr('directRemoteIp', '2001:db8::', 32), { sourceIp: '2001:db8:1::5' })).toBe(true);
+    expect(ok(cidr('directRemoteIp', '2001:db8::', 32), { sourceIp: '10.1.1.1' })).toBe(false);
+
+    const and = { identifier: { $case: 'andIds', andIds: { ids: [authn('spiffe://td/a'), cidr('directRemoteIp', '10.0.0.0', 8)] } } };
+    expect(ok(and, { principal: 'spiffe://td/a', sourceIp: '10.0.0.1' })).toBe(true);
+    expect(ok(and, { principal: 'spiffe://td/a', sourceIp: '11.0.0.1' })).toBe(false);
+    const or = { identifier: { $case: 'orIds', orIds: { ids: [authn('spiffe://td/a'), cidr('directRemoteIp', '10.0.0.0', 8)] } } };
+    expect(ok(or, { sourceIp: '10.0.0.1' })).toBe(true);
+    expect(ok({ identifier: { $case: 'notId', notId: or } }, { sourceIp: '10.0.0.1' })).toBe(false);
+    expect(ok({ identifier: { $case: 'notId', notId: or } }, { sourceIp: '11.0.0.1' })).toBe(true);
+  });
+
+  it('matches permissions: header string matchers, url_path without the query, ports and port ranges, destination CIDRs', () => {
+    const allow = (permission: object) => ({
+      action: 0,
+      policies: { p: { permissions: [permission], principals: [{ identifier: { $case: 'any' as const, any: true } }] } },
+    });
+    const ok = (p: object, req: object, protocol: 'http' | 'tcp' = 'http') => evaluateRbac(allow(p) as never, req, { protocol }).allowed;
+    const header = (m: object) => ({ rule: { $case: 'header', header: { name: 'x-a', headerMatchSpecifier: { $case: 'stringMatch', stringMatch: m } } } });
+    expect(ok(header({ matchPattern: { $case: 'contains', contains: 'mid' } }), { headers: { 'x-a': 'a-mid-b' } })).toBe(true);
+    expect(ok(header({ matchPattern: { $case: 'suffix', suffix: 'B' }, ignoreCase: true }), { headers: { 'x-a': 'a-mid-b' } })).toBe(true);
+    expect(ok(header({ matchPattern: { $case: 'safeRegex', safeRegex: { regex: 'a-[a-z]+' } } }), { headers: { 'x-a': 'a-mid-b' } })).toBe(false);
+    expect(ok(header({ matchPattern: { $case: 'safeRegex', safeRegex: { regex: 'a-[a-z]+-b' } } }), { headers: { 'x-a': 'a-mid-b' } })).toBe(true);
+    // Headers do not exist on a TCP chain.
+    expect(ok(header({ matchPattern: { $case: 'prefix', prefix: '' } }), { headers: { 'x-a': 'v' } }, 'tcp')).toBe(false);
+
+    const path = { rule: { $case: 'urlPath', urlPath: { rule: { $case: 'path', path: { matchPattern: { $case: 'exact', exact: '/a/b' } } } } } };
+    expect(ok(path, { path: '/a/b?x=1#f' })).toBe(true);
+    const rawPath = { rule: { $case: 'header', header: { name: ':path', headerMatchSpecifier: { $case: 'exactMatch', exactMatch: '/a/b' } } } };
+    expect(ok(rawPath, { path: '/a/b?x=1' })).toBe(false);
+
+    expect(ok({ rule: { $case: 'destinationPort', destinationPort: 443 } }, { destinationPort: 443 })).toBe(true);
+    expect(ok({ rule: { $case: 'destinationPortRange', destinationPortRange: { start: 8000, end: 8080 } } }, { destinationPort: 8080 })).toBe(false);
+    expect(ok({ rule: { $case: 'destinationPortRange', destinationPortRange: { start: 8000, end: 8080 } } }, { destinationPort: 8079 }, 'tcp')).toBe(true);
+    expect(ok({ rule: { $case: 'destinationIp', destinationIp: { addressPrefix: '10.1.0.0', prefixLen: 16 } } }, { destinationIp: '10.1.200.3' })).toBe(true);
+    expect(ok({ rule: { $case: 'notRule', notRule: path } }, { path: '/a/c' })).toBe(true);
+  });
+
   it('reports the first matching policy in name order, as Envoy does', () => {
     const any = { permissions: [{ rule: { $case: 'any' as const, any: true } }], principals: [{ identifier: { $case: 'any' as const, any: true } }] };
     const d = evaluateRbac({ action: 1, policies: { b: any, a: any } }, {});
