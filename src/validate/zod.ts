@@ -25,7 +25,7 @@
  */
 import { z } from 'zod';
 import { findType, typeInfo, type TypeRef } from '../registry/codec.js';
-import type { Problem } from '../registry/errors.js';
+import { show, type Problem } from '../registry/errors.js';
 import { findMessageSchema, type FieldSchema, type MessageSchema } from '../registry/schema.js';
 import { compileField, defaultOf, type ElementPlan, type FieldPlan } from './rules/field.js';
 import { INT32_KINDS, INT64_KINDS, type LocalCheck, type Reporter } from './rules/types.js';
@@ -79,7 +79,7 @@ function anyRefinement(value: unknown, ctx: Ctx): void {
   }
   const info = findType(url);
   if (!info) {
-    reporter(ctx).fail('any.unknown_type', `@type ${JSON.stringify(url)} is not a known type (not in the registry of Envoy API messages)`, url);
+    reporter(ctx).fail('any.unknown_type', `@type ${show(url)} is not a known type (not in the registry of Envoy API messages)`, url);
     return;
   }
   let msg: unknown;
@@ -327,8 +327,8 @@ export function envoyPathOf(type: TypeRef, path: readonly PropertyKey[]): string
  * the rule from `params.rule` (zod's own issues: `type` for `invalid_type`, else the zod code).
  *
  * @param type the message type the schema was made for
- * @param base a path to prefix (`listeners[ingress]`)
- * @default base ""
+ * @param issues the issues of a failed `safeParse` (`result.error.issues`)
+ * @param base a path to prefix to every problem's path (`listeners[ingress]`); default `""`
  */
 export function problemsFromZod(type: TypeRef, issues: readonly z.core.$ZodIssue[], base = ''): Problem[] {
   return issues.map((iss) => {

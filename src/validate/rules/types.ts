@@ -46,8 +46,11 @@ export const WRAPPERS: Readonly<Record<string, string>> = Object.freeze({
   'google.protobuf.BytesValue': 'bytes',
 });
 
+/** Full name of `google.protobuf.Any`: unpacked and validated as its `@type`. */
 export const ANY = 'google.protobuf.Any';
+/** Full name of `google.protobuf.Duration` (`duration` rules). */
 export const DURATION = 'google.protobuf.Duration';
+/** Full name of `google.protobuf.Timestamp` (`timestamp` rules). */
 export const TIMESTAMP = 'google.protobuf.Timestamp';
 
 /**
