@@ -7,6 +7,7 @@ import { contributionOf, digestHex, type ResourceView } from './resource-set.js'
 import { resolveItems, type ResourceItem, type TypeItems } from './resource.js';
 import { resolveTypeUrl, type TypeKey } from './snapshot.js';
 import { defaultStore, type ResourceEntry, type ResourceStore } from './store.js';
+import { hashName } from './trie.js';
 import {
   BaseWatch,
   DeltaWatch,
@@ -55,7 +56,7 @@ export class LinearCache implements ConfigWatcher, ResourceView {
   /** The type URL served. */
   readonly typeUrl: string;
   private readonly entries = new Map<string, ResourceEntry>();
-  private readonly digest = new Int32Array(4);
+  private readonly digest = [0, 0, 0, 0];
   private versionText: string | undefined;
   private readonly store: ResourceStore;
   private readonly ctx: WatchContext;
@@ -105,8 +106,7 @@ export class LinearCache implements ConfigWatcher, ResourceView {
   }
 
   private account(name: string, e: ResourceEntry, sign: 1 | -1): void {
-    const c = contributionOf(name, e.version);
-    for (let i = 0; i < 4; i++) this.digest[i] = (this.digest[i]! + sign * c[i]!) | 0;
+    contributionOf(hashName(name), e.version, this.digest, sign);
     this.versionText = undefined;
   }
 
@@ -134,6 +134,7 @@ export class LinearCache implements ConfigWatcher, ResourceView {
   }
 
   private publish(changed: string[]): string[] {
+    this.store.maybeSweep();
     if (changed.length) batch(() => this.channel.publish(this, changed));
     return changed;
   }

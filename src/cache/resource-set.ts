@@ -23,8 +23,6 @@ export interface ResourceView {
   forEach(fn: (entry: ResourceEntry, name: string) => void): void;
 }
 
-const SEEDS = [0x811c9dc5, 0x2f6b7d1b, 0x9e3779b9, 0x7f4a7c15];
-
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -35,34 +33,32 @@ function fmix(h: number): number {
 }
 
 /**
- * A resource's share of the type version: four 32-bit lanes hashed from its name and version.
- * The type version is the lane-wise sum over the leaves, so it depends on the content only
- * (not on insertion order or history) and is updated in O(changed).
+ * A resource's share of the type version, added to `acc` (four 32-bit lanes): the resource
+ * version's 128 leading bits (its content hash, already a SHA-256) mixed with the hash of its
+ * name, so that two names swapping contents change the sum. The type version is the lane-wise
+ * sum over the resources, so it depends on the content only (not on insertion order or history)
+ * and is updated in O(changed).
  * @internal
  */
-export function contributionOf(a: string, b: string): Int32Array {
-  const out = new Int32Array(4);
+export function contributionOf(nameHash: number, version: string, acc: number[], sign = 1): void {
+  const extra = version.length > 64 ? hashName(version.slice(64)) : 0;
   for (let lane = 0; lane < 4; lane++) {
-    let h = SEEDS[lane]!;
-    const mul = lane & 1 ? 0x01000193 : 0x5bd1e995;
-    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), mul);
-    h = Math.imul(h ^ 0xff, mul);
-    for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b.charCodeAt(i), mul);
-    out[lane] = fmix(h ^ (a.length + lane * 0x3779));
+    const w = parseInt(version.slice(lane * 8, lane * 8 + 8), 16) | 0;
+    const n = Math.imul((nameHash + Math.imul(lane + 1, 0x9e3779b9)) | 0, 0x85ebca6b);
+    acc[lane] = (acc[lane]! + sign * fmix(w ^ n ^ extra)) | 0;
   }
-  return out;
 }
 
-function contribution(l: Leaf<ResourceEntry>): Int32Array {
-  return contributionOf(l.k, l.v.version);
+function contribution(l: Leaf<ResourceEntry>, acc: number[]): void {
+  contributionOf(l.h, l.v.version, acc);
 }
 
 /** The version text of a digest: 32 hex digits. @internal */
-export function digestHex(d: Int32Array): string {
+export function digestHex(d: readonly number[]): string {
   return hex(d);
 }
 
-function hex(d: Int32Array): string {
+function hex(d: readonly number[]): string {
   let s = '';
   for (const x of d) s += (x >>> 0).toString(16).padStart(8, '0');
   return s;

@@ -114,47 +114,65 @@ export function typeLabel(typeUrl: string): string {
 /**
  * The `[name, entry]` pairs of some items of a type, each stored in `store`.
  *
- * Throws {@link XdsValidationError} for a resource without a name, a name given twice, or an
- * explicit name that contradicts the message's own.
+ * Throws {@link XdsValidationError} for a resource without a name, a name given twice (unless
+ * `checkUnique` is false: the caller checks), or an explicit name that contradicts the
+ * message's own.
  *
  * @internal
  */
-export function resolveItems(store: PutTarget, typeUrl: string, items: TypeItems): [string, ResourceEntry][] {
+export function resolveItems(store: PutTarget, typeUrl: string, items: TypeItems, checkUnique = true): [string, ResourceEntry][] {
   const out: [string, ResourceEntry][] = [];
-  const seen = new Set<string>();
-  const label = typeLabel(typeUrl);
-  const problems: Problem[] = [];
-  const one = (item: ResourceItem, key: string | undefined, index: number) => {
+  const seen = checkUnique ? new Set<string>() : undefined;
+  let problems: Problem[] | undefined;
+  const problem = (path: string, rule: string, message: string) => (problems ??= []).push({ path: `${typeLabel(typeUrl)}[${path}]`, rule, message });
+  const nameProp = resourceName(typeUrl, { clusterName: 'c', name: 'n' }) === 'c' ? 'clusterName' : 'name';
+  const byKey = isReadonlyMap(items);
+  const list: Iterable<ResourceItem | [string, ResourceItem]> = items;
+  let index = 0;
+  for (const x of list) {
+    const key = byKey ? (x as [string, ResourceItem])[0] : undefined;
+    const item = byKey ? (x as [string, ResourceItem])[1] : (x as ResourceItem);
+    const i = index++;
     const spec = isResourceSpec(item) ? item : undefined;
     const message = spec ? spec.resource : item;
-    const own = message !== null && typeof message === 'object' ? resourceName(typeUrl, message) : '';
+    const own = message !== null && typeof message === 'object' ? (((message as Record<string, unknown>)[nameProp] as string | undefined) ?? '') : '';
     const name = key ?? spec?.name ?? own;
     if (key !== undefined && spec?.name !== undefined && spec.name !== key) {
-      problems.push({ path: `${label}[${key}]`, rule: 'name', message: `the name "${spec.name}" differs from its key "${key}"` });
-      return;
+      problem(key, 'name', `the name "${spec.name}" differs from its key "${key}"`);
+      continue;
     }
     if (!name) {
-      problems.push({ path: `${label}[${index}]`, rule: 'name', message: `a resource of ${typeNameOfUrl(typeUrl)} needs a name (set its ${typeNameOfUrl(typeUrl).endsWith('ClusterLoadAssignment') ? 'cluster_name' : 'name'}, or give one with resource(message, { name }))` });
-      return;
+      const field = nameProp === 'clusterName' ? 'cluster_name' : 'name';
+      problem(String(i), 'name', `a resource of ${typeNameOfUrl(typeUrl)} needs a name (set its ${field}, or give one with resource(message, { name }))`);
+      continue;
     }
     if (own && own !== name) {
-      problems.push({ path: `${label}[${name}]`, rule: 'name', message: `the resource is named "${own}" but given as "${name}"` });
-      return;
+      problem(name, 'name', `the resource is named "${own}" but given as "${name}"`);
+      continue;
     }
-    if (seen.has(name)) {
-      problems.push({ path: `${label}[${name}]`, rule: 'unique', message: `the name "${name}" is given twice; names are unique per type` });
-      return;
+    if (seen) {
+      const before = seen.size;
+      seen.add(name);
+      if (seen.size === before) {
+        problem(name, 'unique', `the name "${name}" is given twice; names are unique per type`);
+        continue;
+      }
     }
+    out.push([name, spec ? store.put(typeUrl, message, spec.ttl) : store.put(typeUrl, message)]);
+  }
+  if (problems) throw new XdsValidationError(problems);
+  return out;
+}
+
+/** Throws the error of a name given twice, if one is (the slow path of a failed size check). */
+export function assertUnique(typeUrl: string, pairs: readonly (readonly [string, unknown])[]): void {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const [name] of pairs) {
+    if (seen.has(name)) problems.push({ path: `${typeLabel(typeUrl)}[${name}]`, rule: 'unique', message: `the name "${name}" is given twice; names are unique per type` });
     seen.add(name);
-    out.push([name, store.put(typeUrl, message, spec?.ttl)]);
-  };
-  if (isReadonlyMap(items)) for (const [k, v] of items) one(v, k, out.length);
-  else {
-    let i = 0;
-    for (const item of items) one(item, undefined, i++);
   }
   if (problems.length) throw new XdsValidationError(problems);
-  return out;
 }
 
 function isReadonlyMap(v: unknown): v is ReadonlyMap<string, ResourceItem> {

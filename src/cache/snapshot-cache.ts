@@ -227,6 +227,7 @@ export class SnapshotCache implements ConfigWatcher {
       }
     });
     if (old) releaseSnapshot(old);
+    snapshot.store.maybeSweep();
   }
 
   /**

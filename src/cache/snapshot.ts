@@ -5,7 +5,7 @@ import { typeInfo, type TypeRef } from '../registry/codec.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../registry/type-urls.js';
 import { validateSnapshot, type SnapshotOptions as ValidateSnapshotOptions, type ValidationResult } from '../validate/index.js';
 import { ResourceSet } from './resource-set.js';
-import { resolveItems, type TypeItems } from './resource.js';
+import { assertUnique, resolveItems, type TypeItems } from './resource.js';
 import { defaultStore, type ResourceEntry, type ResourceStore } from './store.js';
 import { trieDiff } from './trie.js';
 
@@ -114,8 +114,16 @@ export class Snapshot {
       if (items === undefined || items === null) continue;
       const typeUrl = resolveTypeUrl(key);
       const version = versionFor(options.versions, typeUrl, options.version);
-      const prev = sets.get(typeUrl) ?? ResourceSet.empty(typeUrl);
-      sets.set(typeUrl, prev.edit(resolveItems(store, typeUrl, items), [], version));
+      const prev = sets.get(typeUrl);
+      if (prev) {
+        sets.set(typeUrl, prev.edit(resolveItems(store, typeUrl, items), [], version));
+        continue;
+      }
+      // Into an empty set, duplicates show as fewer names than items: no name set needed.
+      const pairs = resolveItems(store, typeUrl, items, false);
+      const set = ResourceSet.empty(typeUrl).edit(pairs, [], version);
+      if (set.size !== pairs.length) assertUnique(typeUrl, pairs);
+      sets.set(typeUrl, set);
     }
     return new Snapshot(store, sets);
   }

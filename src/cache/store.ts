@@ -8,7 +8,7 @@
  * reference counted by the caches that hold snapshots; an entry no held snapshot references any
  * more leaves the store.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { typeInfo, type TypeInfo } from '../registry/codec.js';
 import type { Duration } from '../gen/google/protobuf/duration.js';
 import { canonicalBytes } from './canonical.js';
@@ -64,16 +64,36 @@ export interface StoreStats {
 class Entry implements ResourceEntry {
   refs = 0;
   listed = false;
+  /** The next entry whose version has the same index slot. */
+  next: Entry | undefined = undefined;
   constructor(
     readonly typeUrl: string,
     readonly hash: string,
     readonly version: string,
     readonly bytes: Uint8Array,
     readonly message: unknown,
-    readonly key: string,
     readonly ttl?: Duration,
   ) {}
 }
+
+/**
+ * The index slot of a version: its first 7 hex digits as a number (28 bits). Numbers hash
+ * faster than 64-character strings; the rare entries whose slots collide are chained.
+ */
+function slotOf(version: string): number {
+  let x = 0;
+  for (let i = 0; i < 7; i++) {
+    const c = version.charCodeAt(i);
+    x = (x << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return x;
+}
+
+/** SHA-256 hex of some bytes (the one-shot `crypto.hash` where Node has it). */
+const sha256: (bytes: Uint8Array) => string =
+  typeof oneShotHash === 'function'
+    ? (bytes) => oneShotHash('sha256', bytes, 'hex')
+    : (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * A content-addressed store of resources.
@@ -92,7 +112,9 @@ class Entry implements ResourceEntry {
  * e.hash; // sha256 hex of the canonical bytes
  */
 export class ResourceStore {
-  private readonly byKey = new Map<string, Entry>();
+  /** type URL → version slot → entries (chained through `next`). */
+  private readonly byKey = new Map<string, Map<number, Entry>>();
+  private count = 0;
   private readonly byMessage = new Map<string, WeakMap<object, Entry>>();
   private readonly infos = new Map<string, TypeInfo>();
   private unheld = 0;
@@ -110,12 +132,16 @@ export class ResourceStore {
     const base = this.base(typeUrl, message);
     if (!ttl) return base;
     const version = `${base.hash}/ttl=${durationText(ttl)}`;
-    const key = `${base.typeUrl}\0${version}`;
-    const found = this.byKey.get(key);
+    const found = this.lookup(base.typeUrl, version);
     if (found) return found;
-    const e = new Entry(base.typeUrl, base.hash, version, base.bytes, base.message, key, ttl);
+    const e = new Entry(base.typeUrl, base.hash, version, base.bytes, base.message, ttl);
     this.list(e);
     return e;
+  }
+
+  private lookup(typeUrl: string, version: string): Entry | undefined {
+    for (let e = this.byKey.get(typeUrl)?.get(slotOf(version)); e; e = e.next) if (e.version === version) return e;
+    return undefined;
   }
 
   private info(typeUrl: string): TypeInfo {
@@ -134,7 +160,7 @@ export class ResourceStore {
     if (known) {
       this.counters.hits++;
       if (known.listed) return known;
-      const listed = this.byKey.get(known.key);
+      const listed = this.lookup(known.typeUrl, known.version);
       if (listed) {
         seen.set(message, listed);
         return listed;
@@ -145,13 +171,12 @@ export class ResourceStore {
     const info = this.info(typeUrl);
     const bytes = canonicalBytes(info, message);
     this.counters.encodes++;
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = sha256(bytes);
     this.counters.hashes++;
-    const key = `${info.typeUrl}\0${hash}`;
-    let e = this.byKey.get(key);
+    let e = this.lookup(info.typeUrl, hash);
     if (e) this.counters.hits++;
     else {
-      e = new Entry(info.typeUrl, hash, hash, bytes, message, key);
+      e = new Entry(info.typeUrl, hash, hash, bytes, message);
       this.list(e);
     }
     seen.set(message, e);
@@ -159,20 +184,36 @@ export class ResourceStore {
   }
 
   private list(e: Entry): void {
-    if (e.refs === 0) {
-      // Amortised O(1): a sweep visits at most twice as many entries as it may drop.
-      if (this.unheld >= Math.max(4096, this.heldCount)) this.sweep();
-      this.unheld++;
-    }
+    if (e.refs === 0) this.unheld++;
     e.listed = true;
-    this.byKey.set(e.key, e);
+    let m = this.byKey.get(e.typeUrl);
+    if (!m) this.byKey.set(e.typeUrl, (m = new Map()));
+    const slot = slotOf(e.version);
+    e.next = m.get(slot);
+    m.set(slot, e);
+    this.count++;
     this.byteCount += e.bytes.length;
   }
 
   private unlist(e: Entry): void {
     if (!e.listed) return;
     e.listed = false;
-    if (this.byKey.get(e.key) === e) this.byKey.delete(e.key);
+    const m = this.byKey.get(e.typeUrl)!;
+    const slot = slotOf(e.version);
+    const head = m.get(slot);
+    if (head === e) {
+      if (e.next) m.set(slot, e.next);
+      else m.delete(slot);
+    } else {
+      for (let p = head; p; p = p.next) {
+        if (p.next === e) {
+          p.next = e.next;
+          break;
+        }
+      }
+    }
+    e.next = undefined;
+    this.count--;
     this.byteCount -= e.bytes.length;
     if (e.refs === 0) this.unheld--;
   }
@@ -186,7 +227,7 @@ export class ResourceStore {
     if (e.refs++ > 0) return;
     this.heldCount++;
     if (e.listed) this.unheld--;
-    else if (!this.byKey.has(e.key)) this.list(e);
+    else if (!this.lookup(e.typeUrl, e.version)) this.list(e);
   }
 
   /**
@@ -218,31 +259,48 @@ export class ResourceStore {
   /**
    * Drops every entry nothing holds (made by `put` for snapshots that no cache took).
    *
-   * Runs by itself when such entries outnumber the held ones; call it to release them now.
+   * Runs by itself (after a cache takes a snapshot) when such entries outnumber the held ones;
+   * call it to release them now.
    * Dropped entries stay valid for whoever still references them.
    *
    * @returns how many entries were dropped
    */
   sweep(): number {
     let n = 0;
-    for (const e of this.byKey.values()) {
-      if (e.refs === 0) {
-        this.unlist(e);
-        n++;
+    for (const m of this.byKey.values()) {
+      for (const head of [...m.values()]) {
+        for (let e: Entry | undefined = head; e; ) {
+          const next: Entry | undefined = e.next;
+          if (e.refs === 0) {
+            this.unlist(e);
+            n++;
+          }
+          e = next;
+        }
       }
     }
     this.counters.released += n;
     return n;
   }
 
+  /**
+   * Sweeps when entries nothing holds outnumber the held ones (and there are more than a few
+   * thousand): amortised O(1) per entry. The caches call it after they took a snapshot, so a
+   * snapshot being built is never swept from under its builder.
+   * @internal
+   */
+  maybeSweep(): void {
+    if (this.unheld > Math.max(4096, this.heldCount)) this.sweep();
+  }
+
   /** Entries in the store. */
   get size(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   /** Counters: encodes, hashes, hits, entries, held, bytes, released. */
   stats(): StoreStats {
-    return { ...this.counters, entries: this.byKey.size, held: this.heldCount, bytes: this.byteCount };
+    return { ...this.counters, entries: this.count, held: this.heldCount, bytes: this.byteCount };
   }
 }
 

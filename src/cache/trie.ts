@@ -32,8 +32,6 @@ export interface Leaf<V> {
   readonly v: V;
   /** How many retained parents (or roots) hold this leaf. */
   rc: number;
-  /** Cached digest contribution. */
-  d?: Int32Array;
 }
 
 interface Branch<V> {
@@ -43,7 +41,8 @@ interface Branch<V> {
   /** Owner token of the batch that created the node (mutable only inside that batch). */
   o: object | undefined;
   rc: number;
-  d?: Int32Array;
+  /** Cached digest (4 lanes), computed on demand. */
+  d?: number[];
 }
 
 interface Collision<V> {
@@ -52,7 +51,7 @@ interface Collision<V> {
   leaves: Leaf<V>[];
   o: object | undefined;
   rc: number;
-  d?: Int32Array;
+  d?: number[];
 }
 
 /** A node of the trie; `undefined` is the empty trie. */
@@ -337,26 +336,30 @@ export function isRetained(n: TrieNode<unknown> | undefined): boolean {
   return !!n && n.rc > 0;
 }
 
+/** Adds a leaf's contribution to `acc` (four 32-bit lanes). */
+export type Contribution<V> = (l: Leaf<V>, acc: number[]) => void;
+
 /**
  * The 128-bit order-independent digest of a trie: the lane-wise sum (mod 2^32) of each leaf's
- * `contribution(leaf)`. Cached per node, so the digest of a derived trie costs O(changed).
+ * contribution. Cached per inner node, so the digest of a derived trie costs O(changed).
  */
-export function trieDigest<V>(n: TrieNode<V> | undefined, contribution: (l: Leaf<V>) => Int32Array): Int32Array {
-  const out = new Int32Array(4);
-  if (!n) return out;
-  if (n.d) return n.d;
-  if (n.t === LEAF) {
-    n.d = contribution(n);
-    return n.d;
-  }
-  const kids: TrieNode<V>[] = n.t === BRANCH ? n.a : n.leaves;
-  for (const c of kids) {
-    const d = trieDigest(c, contribution);
-    out[0] = (out[0]! + d[0]!) | 0;
-    out[1] = (out[1]! + d[1]!) | 0;
-    out[2] = (out[2]! + d[2]!) | 0;
-    out[3] = (out[3]! + d[3]!) | 0;
-  }
-  n.d = out;
+export function trieDigest<V>(n: TrieNode<V> | undefined, contribution: Contribution<V>): number[] {
+  const out = [0, 0, 0, 0];
+  if (n) addDigest(n, contribution, out);
   return out;
+}
+
+function addDigest<V>(n: TrieNode<V>, contribution: Contribution<V>, acc: number[]): void {
+  if (n.t === LEAF) return contribution(n, acc);
+  let d = n.d;
+  if (!d) {
+    d = [0, 0, 0, 0];
+    if (n.t === BRANCH) for (const c of n.a) addDigest(c, contribution, d);
+    else for (const l of n.leaves) contribution(l, d);
+    n.d = d;
+  }
+  acc[0] = (acc[0]! + d[0]!) | 0;
+  acc[1] = (acc[1]! + d[1]!) | 0;
+  acc[2] = (acc[2]! + d[2]!) | 0;
+  acc[3] = (acc[3]! + d[3]!) | 0;
 }

@@ -74,6 +74,25 @@ describe('the resource store', () => {
     expect(store.stats().encodes).toBe(1);
   });
 
+  it('given a resource with and without a TTL held by different keys, then each leaves the store on its own', () => {
+    const store = new ResourceStore();
+    const cache = new SnapshotCache({ store });
+    const c = edsCluster('api');
+    cache.setSnapshot('plain', Snapshot.create({ clusters: [c] }, { store }));
+    cache.setSnapshot('timed', Snapshot.create({ clusters: [withTtl(c, '5s')] }, { store }));
+    const plain = cache.getSnapshot('plain')!.entry('clusters', 'api')!;
+    const timed = cache.getSnapshot('timed')!.entry('clusters', 'api')!;
+    expect(store.size).toBe(2);
+    cache.clearSnapshot('plain');
+    expect([store.has(plain), store.has(timed)]).toEqual([false, true]);
+    expect(store.put(TypeUrl.Cluster, c, timed.ttl)).toBe(timed);
+    cache.setSnapshot('plain', Snapshot.create({ clusters: [c] }, { store }));
+    cache.clearSnapshot('timed');
+    expect([store.has(plain), store.has(timed)]).toEqual([true, false]);
+    expect(store.put(TypeUrl.Cluster, c)).toBe(plain);
+    expect(store.stats().encodes).toBe(1);
+  });
+
   it('given entries held by a cache, when no snapshot holds them any more, then they leave the store', () => {
     const store = new ResourceStore();
     const cache = new SnapshotCache({ store });
