@@ -72,16 +72,14 @@ export interface ValidationInput {
 
 /** A CertificateValidationContext from a {@link ValidationInput} (or the message). */
 export function toValidationContext(input: ValidationInput | CertificateValidationContext): CertificateValidationContext {
-  if ('trustedCa' in input && input.trustedCa && typeof input.trustedCa === 'object' && 'specifier' in input.trustedCa) return deepCopy(input as CertificateValidationContext);
-  if ('matchTypedSubjectAltNames' in input || 'systemRootCerts' in input || 'customValidatorConfig' in input) return deepCopy(input as CertificateValidationContext);
-  const v = input as ValidationInput;
-  const c: CertificateValidationContext = {};
-  if (v.trustedCa !== undefined) c.trustedCa = toDataSource(v.trustedCa);
-  if (v.matchSans?.length) c.matchTypedSubjectAltNames = deepCopy(v.matchSans);
-  if (v.crl !== undefined) c.crl = toDataSource(v.crl);
-  if (v.verifyCertificateHash) c.verifyCertificateHash = [...v.verifyCertificateHash];
-  if (v.verifyCertificateSpki) c.verifyCertificateSpki = [...v.verifyCertificateSpki];
-  if (v.allowExpiredCertificate) c.allowExpiredCertificate = true;
+  // The input keys either are the message's own (copied) or take friendlier values: data sources
+  // as paths or `{ inline }`, SAN matchers under a shorter name.
+  const { trustedCa, crl, matchSans, ...rest } = input as ValidationInput & CertificateValidationContext;
+  const c = deepCopy(rest) as CertificateValidationContext;
+  if (trustedCa !== undefined) c.trustedCa = toDataSource(trustedCa);
+  if (crl !== undefined) c.crl = toDataSource(crl);
+  if (matchSans?.length) c.matchTypedSubjectAltNames = [...(c.matchTypedSubjectAltNames ?? []), ...deepCopy(matchSans)];
+  if (!c.allowExpiredCertificate) delete c.allowExpiredCertificate;
   return c;
 }
 

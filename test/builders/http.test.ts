@@ -29,7 +29,7 @@ import {
 
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const config = (f: { configType?: unknown }) => unpack((f.configType as { typedConfig: Any }).typedConfig);
-const typeOf = (f: { configType?: unknown }) => (f.configType as { typedConfig: Any }).typedConfig.typeUrl.split('/')[1];
+const typeOf = (f: { configType?: unknown }) => (f.configType as { typedConfig: Any }).typedConfig.typeUrl!.split('/')[1];
 
 describe('the http connection manager', () => {
   it('keeps the router last, wherever it was added', () => {

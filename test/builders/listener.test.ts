@@ -86,7 +86,7 @@ describe('listeners', () => {
       'envoy.filters.listener.proxy_protocol',
       'envoy.filters.listener.local_ratelimit',
     ]);
-    const types = l.listenerFilters!.map((f) => (f.configType as { typedConfig: Any }).typedConfig.typeUrl.split('/')[1]);
+    const types = l.listenerFilters!.map((f) => (f.configType as { typedConfig: Any }).typedConfig.typeUrl!.split('/')[1]);
     expect(types).toEqual([
       'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
       'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
@@ -199,7 +199,7 @@ describe('filter chains', () => {
     const fc = filterChain()
       .filters(
         networkRbac('db').policy('p', { permissions: [Permission.any()], principals: [Principal.any()] }),
-        networkFilter('envoy.filters.network.connection_limit', 'envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit', { statPrefix: 'cl', maxConnections: 100 }),
+        networkFilter('envoy.filters.network.connection_limit', 'envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit', { statPrefix: 'cl', maxConnections: '100' }),
         tcpProxy('db').cluster('db'),
       )
       .build();
