@@ -174,7 +174,7 @@ function runPlan(plan: MessagePlan, msg: unknown, ctx: Ctx): void {
   plan.run(msg as Record<string, any>, ctx);
 }
 
-const anyTypes = new Map<string, TypeInfo | null>();
+const anyTypes = new Map<string, TypeInfo>();
 const EMPTY = new Uint8Array(0);
 
 /** Validates the message inside an Any by the rules of its `@type`. */
@@ -184,10 +184,11 @@ function visitAny(any: { typeUrl?: unknown; value?: unknown }, ctx: Ctx): void {
     ctx.strictFail('any.unknown_type', '@type is empty: the type URL of the Any must name a message type', url);
     return;
   }
+  // Only known URLs are cached, so a stream of made-up URLs cannot grow the cache.
   let info = anyTypes.get(url);
   if (info === undefined) {
-    info = findType(url) ?? null;
-    anyTypes.set(url, info);
+    info = findType(url);
+    if (info) anyTypes.set(url, info);
   }
   if (!info) {
     ctx.strictFail('any.unknown_type', `@type ${show(url)} is not a known type (not in the registry of Envoy API messages)`, url);
