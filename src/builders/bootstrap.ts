@@ -183,6 +183,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
   /**
    * Fetches listeners and clusters (and through them routes, endpoints, secrets) over one ADS
    * stream to the cluster `clusterName` (add it with {@link clusters}, e.g. {@link xdsCluster}).
+   * @default options SotW, with LDS and CDS over ADS
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#config-bootstrap-v3-bootstrap-dynamicresources
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#aggregated-discovery-service
    */
@@ -232,6 +233,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
 
   /**
    * Adds a disk runtime layer read from `symlinkRoot` (plus `subdirectory`).
+   * @default subdirectory none
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#config-bootstrap-v3-runtimelayer-disklayer
    */
   diskRuntime(name: string, symlinkRoot: string, subdirectory?: string): this {
@@ -240,6 +242,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
 
   /**
    * Adds the admin runtime layer (values set with `/runtime_modify`); at most one.
+   * @default name "admin"
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#config-bootstrap-v3-runtimelayer-adminlayer
    */
   adminRuntime(name = 'admin'): this {
@@ -267,6 +270,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
   /**
    * The usual overload protection: a fixed heap limit, shrinking the heap and then refusing
    * requests as usage approaches it.
+   * @default shrink the heap at 95%, stop accepting requests at 98%
    * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/operations/overload_manager/overload_manager
    */
   heapLimit(maxHeapSizeBytes: number, options: HeapLimitOptions = {}): this {

@@ -335,6 +335,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
    * Ejects misbehaving hosts (consecutive 5xx, gateway errors, success rate, failure
    * percentage). Only the fields given are written; Envoy's defaults apply to the rest
    * (5 consecutive 5xx, interval 10s, base ejection time 30s, at most 10% ejected).
+   * @default options {} (outlier detection on, with Envoy's defaults)
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/outlier_detection.proto
    */
   outlierDetection(options: OutlierDetectionInput = {}): this {
@@ -375,6 +376,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   /**
    * Picks HTTP/2 or HTTP/1.1 per connection by ALPN (needs upstream TLS offering both).
+   * @default options the protocols' default options
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/upstreams/http/v3/http_protocol_options.proto#extensions-upstreams-http-v3-httpprotocoloptions-autohttpconfig
    */
   autoHttp(options: { http2?: Http2ProtocolOptions; http1?: Http1ProtocolOptions } = {}): this {
@@ -516,6 +518,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   /**
    * Adds one inline endpoint with options (weight, hostname, health status, metadata).
+   * @default options weight 1, health status UNKNOWN
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/endpoint/v3/endpoint_components.proto#config-endpoint-v3-lbendpoint
    */
   endpoint(address: AddressInput, options: EndpointOptions = {}): this {

@@ -151,6 +151,7 @@ export class EndpointsBuilder extends MessageBuilder<ClusterLoadAssignment> {
 
   /**
    * Adds one endpoint, to the locality-less group at priority 0 unless `locality` says otherwise.
+   * @default options no locality, priority 0, weight 1
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/endpoint/v3/endpoint_components.proto#config-endpoint-v3-lbendpoint
    */
   endpoint(address: AddressInput, options: EndpointOptions & { locality?: LocalityInput } = {}): this {

@@ -242,11 +242,6 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
     this.draft.metadata = mergeMetadata(this.draft.metadata, metadata);
     return this;
   }
-
-  /** The match as it stands (for duplicate detection by the listener). */
-  matchKey(): string {
-    return matchKey(this.draft.filterChainMatch);
-  }
 }
 
 /** A canonical string of a filter chain match: equal matches give equal keys. */

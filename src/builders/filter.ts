@@ -36,6 +36,7 @@ export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> 
   /**
    * Renames the filter (needed to add two filters of one kind to one list: names are unique).
    * @default the extension's canonical name, e.g. `envoy.filters.http.rbac`
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-filter-name
    */
   named(name: string): this {
     this.filterName = name;
@@ -82,7 +83,10 @@ export class HttpFilter<T extends object = object> extends FilterBuilder<T> {
     return this;
   }
 
-  /** The `http_filters` entry: name, packed typed_config, is_optional, disabled. */
+  /**
+   * The `http_filters` entry: name, packed typed_config, is_optional, disabled.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpfilter
+   */
   toFilter(): HttpFilterMessage {
     const f: HttpFilterMessage = { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
     if (this.isOptional) f.isOptional = true;
@@ -103,7 +107,10 @@ export class NetworkFilter<T extends object = object> extends FilterBuilder<T> {
     return `network filter ${JSON.stringify(this.filterName)}`;
   }
 
-  /** The `filters` entry: name and packed typed_config. */
+  /**
+   * The `filters` entry: name and packed typed_config.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-filter
+   */
   toFilter(): NetworkFilterMessage {
     return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
   }
@@ -121,7 +128,10 @@ export class ListenerFilter<T extends object = object> extends FilterBuilder<T> 
     return `listener filter ${JSON.stringify(this.filterName)}`;
   }
 
-  /** The `listener_filters` entry: name and packed typed_config. */
+  /**
+   * The `listener_filters` entry: name and packed typed_config.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-listenerfilter
+   */
   toFilter(): ListenerFilterMessage {
     return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
   }

@@ -409,6 +409,7 @@ export class LocalRateLimitFilter extends HttpFilter<LocalRateLimit> {
 
   /**
    * Adds a response header to limited responses.
+   * @default append "APPEND_IF_EXISTS_OR_ADD"
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto#envoy-v3-api-field-extensions-filters-http-local-ratelimit-v3-localratelimit-response-headers-to-add
    */
   responseHeader(key: string, value: string, append?: AppendAction): this {
@@ -455,7 +456,8 @@ type ExtAuthz = Msg<'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz'>;
 export class ExtAuthzFilter extends HttpFilter<ExtAuthz> {
   /**
    * Uses the gRPC Authorization service in cluster `clusterName`.
-   * @param timeout per-check timeout (gRPC service default: none)
+   * @param timeout per-check timeout
+   * @default timeout none (the gRPC service's default)
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto#envoy-v3-api-field-extensions-filters-http-ext-authz-v3-extauthz-grpc-service
    */
   grpc(clusterName: string, timeout?: DurationInput): this {
@@ -882,28 +884,42 @@ export class HeaderMutationFilter extends HttpFilter<HeaderMutationConfig> {
     return (this.draft.mutations ??= {});
   }
 
-  /** Adds a request header. @default append "APPEND_IF_EXISTS_OR_ADD" */
+  /**
+   * Adds a request header.
+   * @default append "APPEND_IF_EXISTS_OR_ADD"
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/header_mutation/v3/header_mutation.proto#extensions-filters-http-header-mutation-v3-mutations
+   */
   requestAdd(key: string, value: string, append?: AppendAction): this {
     const m = this.mutations();
     m.requestMutations = push(m.requestMutations, { action: { $case: 'append', append: headerValue(key, value, append) } });
     return this;
   }
 
-  /** Removes a request header. */
+  /**
+   * Removes a request header.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/header_mutation/v3/header_mutation.proto#extensions-filters-http-header-mutation-v3-mutations
+   */
   requestRemove(key: string): this {
     const m = this.mutations();
     m.requestMutations = push(m.requestMutations, { action: { $case: 'remove', remove: key } });
     return this;
   }
 
-  /** Adds a response header. @default append "APPEND_IF_EXISTS_OR_ADD" */
+  /**
+   * Adds a response header.
+   * @default append "APPEND_IF_EXISTS_OR_ADD"
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/header_mutation/v3/header_mutation.proto#extensions-filters-http-header-mutation-v3-mutations
+   */
   responseAdd(key: string, value: string, append?: AppendAction): this {
     const m = this.mutations();
     m.responseMutations = push(m.responseMutations, { action: { $case: 'append', append: headerValue(key, value, append) } });
     return this;
   }
 
-  /** Removes a response header. */
+  /**
+   * Removes a response header.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/header_mutation/v3/header_mutation.proto#extensions-filters-http-header-mutation-v3-mutations
+   */
   responseRemove(key: string): this {
     const m = this.mutations();
     m.responseMutations = push(m.responseMutations, { action: { $case: 'remove', remove: key } });

@@ -209,6 +209,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
 
   /**
    * Allows an upgrade (`websocket`, `CONNECT`...), optionally through its own HTTP filters.
+   * @default enabled true, the HCM's own HTTP filters
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-upgradeconfig
    */
   upgrade(upgradeType: string, options: { enabled?: boolean; filters?: HttpFilter<any>[] } = {}): this {

@@ -105,6 +105,7 @@ export abstract class HeadersBuilder<T extends HeaderFields & object> extends Me
    * Sets the per-route config of the HTTP filter named `filter` (a filter builder gives its
    * name): a type and message, or a typed config (a builder, {@link typed}). A filter configured
    * twice at one level throws.
+   * @default message the type's empty message
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-field-config-route-v3-route-typed-per-filter-config
    */
   perFilterConfig<R extends TypeRef>(filter: string | HttpFilter<any>, type: R, message?: MessageOf<R>): this;
@@ -355,6 +356,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
 
   /**
    * Also requires header `name` to match (see {@link HeaderMatchInput}); `invert` negates.
+   * @default invert false
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-field-config-route-v3-routematch-headers
    */
   header(name: string, match: HeaderMatchInput, invert = false): this {
@@ -365,6 +367,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
 
   /**
    * Also requires query parameter `name` to match (`true`: to be present).
+   * @default match true (present)
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-field-config-route-v3-routematch-query-parameters
    */
   query(name: string, match: StringMatchInput | true = true): this {
@@ -452,6 +455,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
   /**
    * Adds a cluster to a weighted split (a cluster added twice throws). Weights are relative:
    * each cluster gets `weight / sum of weights` of the requests.
+   * @default options none
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-weightedcluster
    */
   weightedCluster(name: string, weight: number, options: ClusterWeightOptions = {}): this {
@@ -495,6 +499,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
 
   /**
    * Answers directly with `status` and an optional body (text, or any data source).
+   * @default body none
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-directresponseaction
    */
   directResponse(status: number, body?: string | DataSourceInput): this {

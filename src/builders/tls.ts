@@ -115,6 +115,7 @@ export abstract class TlsContextBuilder<T extends { commonTlsContext?: CommonTls
 
   /**
    * Adds a certificate (chain and private key: a path, inline PEM, `{ env }`).
+   * @default options no password, no OCSP staple
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/transport_sockets/tls/v3/tls.proto#envoy-v3-api-field-extensions-transport-sockets-tls-v3-commontlscontext-tls-certificates
    */
   certificate(certificateChain: DataSourceInput, privateKey: DataSourceInput, options?: CertificateOptions): this {
@@ -247,6 +248,7 @@ export abstract class TlsContextBuilder<T extends { commonTlsContext?: CommonTls
   /**
    * The transport socket entry holding this context (`envoy.transport_sockets.tls` with the
    * context packed), for a filter chain's or cluster's `transport_socket`.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto#config-core-v3-transportsocket
    */
   toTransportSocket(): TransportSocket {
     return { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packConfig(this) } };
@@ -334,6 +336,7 @@ export class UpstreamTlsBuilder extends TlsContextBuilder<UpstreamTlsContext> {
 
   /**
    * The client certificate presented to the upstream (mutual TLS): chain and key.
+   * @default options no password, no OCSP staple
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/transport_sockets/tls/v3/tls.proto#envoy-v3-api-field-extensions-transport-sockets-tls-v3-commontlscontext-tls-certificates
    */
   clientCertificate(certificateChain: DataSourceInput, privateKey: DataSourceInput, options?: CertificateOptions): this {
@@ -392,6 +395,7 @@ export class SecretBuilder extends MessageBuilder<Secret> {
 
   /**
    * A certificate chain and private key.
+   * @default options no password, no OCSP staple
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/transport_sockets/tls/v3/secret.proto#envoy-v3-api-field-extensions-transport-sockets-tls-v3-secret-tls-certificate
    */
   tlsCertificate(certificateChain: DataSourceInput, privateKey: DataSourceInput, options?: CertificateOptions): this {
