@@ -354,7 +354,7 @@ function inboundHcm(target: number, tls: boolean, authz: Authz): HcmBuilder {
   return h;
 }
 
-function inboundChains(p: Inbound, anyTls: boolean, authz: Authz): FilterChainBuilder[] {
+function inboundChains(p: Inbound, authz: Authz): FilterChainBuilder[] {
   const chains: FilterChainBuilder[] = [];
   const cluster = inboundClusterName(p.target);
   for (const t of transports(p.mode)) {
@@ -362,8 +362,10 @@ function inboundChains(p: Inbound, anyTls: boolean, authz: Authz): FilterChainBu
     for (const kind of kinds) {
       const name = `0.0.0.0_${p.target}-${t}${p.protocol === 'auto' ? `-${kind}` : ''}`;
       const fc = filterChain(name).destinationPort(p.target);
-      if (t === 'tls') fc.transportProtocol('tls').tls(meshDownstreamTls(kind === 'http' ? ['h2', 'http/1.1'] : []));
-      else if (anyTls) fc.transportProtocol('raw_buffer');
+      // Plaintext chains say raw_buffer (what Envoy reports without a TLS inspector too): an ALPN
+      // match without a transport protocol would make Envoy inject a TLS inspector.
+      fc.transportProtocol(t === 'tls' ? 'tls' : 'raw_buffer');
+      if (t === 'tls') fc.tls(meshDownstreamTls(kind === 'http' ? ['h2', 'http/1.1'] : []));
       if (p.protocol === 'auto' && kind === 'http') fc.applicationProtocols(...(t === 'tls' ? IstioAlpn.httpAny : IstioAlpn.plaintextHttp));
       if (kind === 'http') fc.filter(inboundHcm(p.target, t === 'tls', authz));
       else fc.filters(...authz.network(), tcpProxy(cluster).cluster(cluster));
@@ -373,12 +375,12 @@ function inboundChains(p: Inbound, anyTls: boolean, authz: Authz): FilterChainBu
   return chains;
 }
 
-function passthroughChains(mode: MtlsMode, anyTls: boolean, authz: Authz): FilterChainBuilder[] {
+function passthroughChains(mode: MtlsMode, authz: Authz): FilterChainBuilder[] {
   const target = MeshNames.inboundPassthroughCluster;
   return transports(mode).map((t) => {
     const fc = filterChain(`${MeshNames.virtualInbound}-passthrough-${t}`);
-    if (t === 'tls') fc.transportProtocol('tls').tls(meshDownstreamTls());
-    else if (anyTls) fc.transportProtocol('raw_buffer');
+    fc.transportProtocol(t === 'tls' ? 'tls' : 'raw_buffer');
+    if (t === 'tls') fc.tls(meshDownstreamTls());
     return fc.filters(...authz.network(), tcpProxy(target).cluster(target));
   });
 }
@@ -410,8 +412,8 @@ function virtualInbound(mesh: MeshOptions, inbound: Inbound[], globalMode: MtlsM
     });
   }
   l.filterChain(blackholeChain(`${MeshNames.virtualInbound}-blackhole`, mesh.ports.inboundCapture));
-  for (const p of inbound) l.filterChains(...inboundChains(p, anyTls, authz));
-  l.filterChains(...passthroughChains(globalMode, anyTls, authz));
+  for (const p of inbound) l.filterChains(...inboundChains(p, authz));
+  l.filterChains(...passthroughChains(globalMode, authz));
   return l.build();
 }
 
@@ -438,7 +440,7 @@ function outboundListeners(outbound: Outbound[], catchAll: string): Listener[] {
     const tcp = tcpTo(s, name);
     if (s.protocol === 'auto') {
       l.listenerFilter(httpInspector())
-        .filterChain(filterChain(`${name}-http`).applicationProtocols(...IstioAlpn.plaintextHttp).filter(hcm(`outbound_${name}`).rds(String(s.port), ConfigSource.ads())))
+        .filterChain(filterChain(`${name}-http`).transportProtocol('raw_buffer').applicationProtocols(...IstioAlpn.plaintextHttp).filter(hcm(`outbound_${name}`).rds(String(s.port), ConfigSource.ads())))
         .defaultFilterChain(filterChain(`${name}-tcp`).filter(tcp));
     } else {
       l.filterChain(filterChain(name).filter(tcp));

@@ -97,6 +97,23 @@ describe('sidecar', () => {
     expect(inspectors(vin({ mtls: 'DISABLE', inbound: [{ port: 80, protocol: 'http', tls: 'STRICT' }] }))).toEqual(['original_dst', 'tls_inspector']);
   });
 
+  it('never leaves Envoy a reason to inject a TLS inspector by itself, in any mode and protocol', () => {
+    // Envoy injects tls_inspector into a listener whose chains match on tls, or on ALPN or SNI
+    // without a transport protocol, when the listener lacks it.
+    for (const mtls of ['STRICT', 'PERMISSIVE', 'DISABLE'] as const) {
+      for (const protocol of ['http', 'grpc', 'tcp', 'auto'] as const) {
+        const r = sidecar({ mtls, inbound: [{ port: 80, protocol }], outbound: [{ host: 'a.b.svc.cluster.local', port: 81, protocol, vip: '10.0.0.1' }] });
+        for (const l of r.listeners) {
+          const needs = (l.filterChains ?? []).some((fc) => {
+            const m = fc.filterChainMatch ?? {};
+            return m.transportProtocol === 'tls' || (!m.transportProtocol && (m.applicationProtocols?.length || m.serverNames?.length));
+          });
+          if (needs) expect(inspectors(l), `${mtls} ${protocol} ${l.name}`).toContain('tls_inspector');
+        }
+      }
+    }
+  });
+
   it('blackholes the capture port and sends the rest to PassthroughCluster or BlackHoleCluster by policy', () => {
     const allow = listenerOf(sidecar({}), 'virtualOutbound');
     expect(selectChain(allow, { port: 15001, transport: 'raw_buffer' })).toBe('virtualOutbound-blackhole');
