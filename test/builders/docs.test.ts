@@ -27,7 +27,7 @@ function docOf(node: ts.Node, sf: ts.SourceFile): string {
 }
 
 const isExported = (n: ts.Node) => ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-const isPublic = (n: ts.ClassElement) =>
+const isPublic = (n: ts.MethodDeclaration) =>
   !(ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword) && !(n.name && ts.isPrivateIdentifier(n.name));
 
 function collect(): { exports: Member[]; methods: Member[] } {
