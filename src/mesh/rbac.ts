@@ -690,7 +690,10 @@ function checkStringMatch(P: Problems, path: string, m: unknown): void {
   P.unknownKeys(path, m, STRING_KEYS, 'a string match');
   const kinds = ['exact', 'prefix', 'suffix', 'contains', 'regex'].filter((k) => m[k] !== undefined);
   if (kinds.length !== 1) P.add(path, 'rbac.string', `a string match needs exactly one of exact, prefix, suffix, contains, regex; has ${kinds.length ? kinds.join(', ') : 'none'}`);
-  for (const k of kinds) if (typeof m[k] !== 'string') P.add(`${path}.${k}`, 'rbac.string', `expected a string, got ${show(m[k])}`, m[k]);
+  for (const k of kinds) {
+    if (typeof m[k] !== 'string') P.add(`${path}.${k}`, 'rbac.string', `expected a string, got ${show(m[k])}`, m[k]);
+    else if (m[k] === '' && k !== 'exact') P.add(`${path}.${k}`, 'rbac.string', `${k} cannot be empty (Envoy requires at least one character)`, m[k]);
+  }
   if (typeof m.regex === 'string') checkRegex(P, `${path}.regex`, m.regex);
 }
 
@@ -709,6 +712,10 @@ function checkHeader(P: Problems, path: string, h: unknown): void {
   const kinds = ['exact', 'prefix', 'suffix', 'contains', 'regex', 'present'].filter((k) => h[k] !== undefined);
   if (kinds.length > 1) P.add(path, 'rbac.header', `a header condition takes one of exact, prefix, suffix, contains, regex, present; has ${kinds.join(', ')}`);
   if (typeof h.regex === 'string') checkRegex(P, `${path}.regex`, h.regex);
+  for (const k of ['prefix', 'suffix', 'contains', 'regex']) {
+    if (h[k] === '') P.add(`${path}.${k}`, 'rbac.header', `${k} cannot be empty (Envoy requires at least one character)`, '');
+    else if (h[k] !== undefined && typeof h[k] !== 'string') P.add(`${path}.${k}`, 'rbac.header', `expected a string, got ${show(h[k])}`, h[k]);
+  }
 }
 
 function checkCidrs(P: Problems, path: string, v: unknown): void {
@@ -827,7 +834,8 @@ export function buildPermission(p: PermissionSpec): Permission {
       orPermissions(
         p.paths.map((m) => {
           const sm = stringMatcher(m);
-          const path: StringMatcher = sm === 'present' ? { matchPattern: { $case: 'prefix', prefix: '' } } : sm;
+          // Every path starts with '/': '*' (any path) is the prefix '/'.
+          const path: StringMatcher = sm === 'present' ? { matchPattern: { $case: 'prefix', prefix: '/' } } : sm;
           return { rule: { $case: 'urlPath', urlPath: { rule: { $case: 'path', path } } } };
         }),
       ),

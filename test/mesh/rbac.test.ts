@@ -217,3 +217,40 @@ describe('compileRbac', () => {
     expect(c.dropped.filter((d) => d.kind === 'policy').map((d) => d.policy)).toContain('role[reader]-rule[0]');
   });
 });
+
+describe('compileRbac output', () => {
+  it('validates for every permission and principal kind, including the any-path and any-host forms', async () => {
+    const { validate } = await import('xdskit/validate');
+    const { rbacHttpFilters } = await import('xdskit/mesh');
+    const c = compileRbac({
+      users: {
+        u: {
+          principals: [
+            { spiffe: ['ns/a/sa/b', 'spiffe://td/x/*'], sourceIp: '10.0.0.0/8', remoteIp: ['::1/128'] },
+            { authenticated: true, header: [{ name: 'x-a', suffix: 'z' }, { name: 'x-b', present: false, invert: true }] },
+            { jwt: [{ claim: 'sub', value: ['a', 'b'] }], not: { any: true } },
+          ],
+          roles: ['r'],
+        },
+      },
+      roles: {
+        r: {
+          permissions: [
+            { paths: ['*', { contains: 'x', ignoreCase: true }, { regex: '/v[0-9]+/.*' }], hosts: ['*', 'a.example.com'] },
+            { headers: [{ name: 'x-c', contains: 'y' }], destinationIps: ['2001:db8::/32'], not: { ports: [22] } },
+          ],
+        },
+      },
+    });
+    for (const f of rbacHttpFilters(c)) {
+      expect(validate('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', f.toFilter()).errors).toEqual([]);
+    }
+    expect(explain(c, { path: '/anything', host: 'whatever', principal: 'spiffe://td/x/y', sourceIp: '10.1.1.1', remoteIp: '::1' }).allowedBy?.policy).toBe('role[r]-rule[0]');
+  });
+
+  it('rejects empty prefixes and suffixes, which Envoy would reject', () => {
+    expect(() =>
+      compileRbac({ users: {}, roles: { r: { permissions: [{ paths: [{ prefix: '' }], headers: [{ name: 'x', suffix: '' }] }] } } }),
+    ).toThrow(/paths\[0\]\.prefix: prefix cannot be empty[\s\S]*headers\[0\]\.suffix: suffix cannot be empty/);
+  });
+});
