@@ -7,8 +7,8 @@
 export { validate, assertValid, type ValidationResult, type ValidateOptions } from './validate.js';
 export { validateSnapshot, validateBootstrap, type SnapshotResources, type SnapshotOptions } from './snapshot.js';
 export { collectReferences, CLUSTER_REFERENCE_FIELDS, type Reference, type ReferenceKind, type ReferenceSource } from './references.js';
-export { validateFields, type ValidateFieldsOptions, type FieldProblems } from './fields.js';
-export { schemaFor } from './zod.js';
+export { validateFields, hasFieldRules, type ValidateFieldsOptions, type FieldProblems } from './fields.js';
+export { schemaFor, problemsFromZod } from './zod.js';
 export {
   checkSemantics,
   SEMANTIC_RULES,
