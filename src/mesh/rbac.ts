@@ -732,10 +732,16 @@ function checkPermission(P: Problems, path: string, p: unknown): void {
     if (p[k] !== undefined && !Array.isArray(p[k])) P.add(`${path}.${k}`, 'rbac.list', `${k} must be a list, got ${show(p[k])}`, p[k]);
   }
   const arr = (k: string) => (Array.isArray(p[k]) ? (p[k] as unknown[]) : []);
-  arr('hosts').forEach((h, i) => typeof h !== 'string' || !h ? P.add(`${path}.hosts[${i}]`, 'rbac.string', `expected a host, got ${show(h)}`, h) : undefined);
-  arr('methods').forEach((m, i) => typeof m !== 'string' || !/^[A-Za-z]+$/.test(m) ? P.add(`${path}.methods[${i}]`, 'rbac.method', `expected an HTTP method, got ${show(m)}`, m) : undefined);
+  arr('hosts').forEach((h, i) => {
+    if (typeof h !== 'string' || !h) P.add(`${path}.hosts[${i}]`, 'rbac.string', `expected a host, got ${show(h)}`, h);
+  });
+  arr('methods').forEach((m, i) => {
+    if (typeof m !== 'string' || !/^[A-Za-z]+$/.test(m)) P.add(`${path}.methods[${i}]`, 'rbac.method', `expected an HTTP method, got ${show(m)}`, m);
+  });
   arr('paths').forEach((m, i) => checkStringMatch(P, `${path}.paths[${i}]`, m));
-  arr('ports').forEach((n, i) => (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535 ? P.add(`${path}.ports[${i}]`, 'rbac.port', `port must be an integer in 1-65535, got ${show(n)}`, n) : undefined));
+  arr('ports').forEach((n, i) => {
+    if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535) P.add(`${path}.ports[${i}]`, 'rbac.port', `port must be an integer in 1-65535, got ${show(n)}`, n);
+  });
   arr('headers').forEach((h, i) => checkHeader(P, `${path}.headers[${i}]`, h));
   checkCidrs(P, `${path}.destinationIps`, arr('destinationIps'));
   if (p.any !== undefined && p.any !== true) P.add(`${path}.any`, 'rbac.any', `any can only be true, got ${show(p.any)}`, p.any);
