@@ -66,6 +66,8 @@ class Entry implements ResourceEntry {
   listed = false;
   /** The next entry whose version has the same index slot. */
   next: Entry | undefined = undefined;
+  /** The update item made from this entry (see watch.ts), shared by every stream. */
+  item: unknown = undefined;
   constructor(
     readonly typeUrl: string,
     readonly hash: string,
