@@ -60,7 +60,7 @@ async function serve(args: string[]): Promise<Running | number> {
       running.push(r);
       return r;
     }
-    const code = await Promise.race([done, new Promise<undefined>((r) => setTimeout(r, 20))]);
+    const code = await Promise.race([done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20))]);
     if (code !== undefined) {
       (serve as { lastErr?: string }).lastErr = err;
       return code;
