@@ -236,7 +236,18 @@ export abstract class BaseWatch {
     this.signal();
   }
 
-  /** @internal */
+  /**
+   * Marks a TTL heartbeat due (spec: "TTL"). A heartbeat is a response whose resources are
+   * `discovery.v3.Resource` envelopes with the name, the version the client holds and the TTL,
+   * but no `resource`: the client treats it as a TTL refresh, not an update. In SotW such
+   * envelopes are only understood with `xds.config.supports-resource-in-sotw` (spec: "SotW
+   * TTL"), and a full-state type's heartbeat must still carry its other resources in full, or
+   * the client would delete them. A pending real update wins over a heartbeat: it refreshes the
+   * TTL as well. Only watches that were sent a resource with a TTL get heartbeats.
+   *
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ttl
+   * @internal
+   */
   heartbeatDue(): void {
     if (this.closedFlag || this.ttlNames.size === 0) return;
     this.heartbeat = true;
@@ -527,8 +538,9 @@ export class SotwWatch extends BaseWatch {
  *
  * Rules, per the spec ("Incremental xDS"):
  * - A response carries only resources whose version differs from what the client holds, and
- *   `removed_resources` for names the client holds that were deleted: removal is reported only
- *   for names this stream was sent.
+ *   `removed_resources` for names the client holds that were deleted (spec: "Deleting
+ *   Resources"): removal is reported only for names this stream was sent, never broadcast to
+ *   every stream subscribed to the name.
  * - Every name in `resource_names_subscribe` is sent, even when the client seems to hold its
  *   latest version (spec: "the server must still provide those resources in the response").
  *   A subscribed name that does not exist is answered in `removed_resources` (see
