@@ -7,7 +7,11 @@
  * while it is unanswered, `ERROR`/`NACKED` after a NACK (with the client's error in
  * `error_state`); a subscribed name the server has not sent (it does not exist, or the
  * stream is slow) is `NOT_SENT`/`REQUESTED`. `xds_config` holds the resource as sent (the
- * store's bytes, not re-encoded) unless `exclude_resource_contents` is set.
+ * store's bytes, not re-encoded) unless `exclude_resource_contents` is set — except SDS
+ * secrets, whose contents (private keys) CSDS never returns.
+ *
+ * CSDS shows every node's config to whoever may call it: restrict it with `authorizeCsds`
+ * (the caller's peer, e.g. its SPIFFE ID under mTLS) or leave it out of `services`.
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/service/status/v3/csds.proto
  */
@@ -16,7 +20,12 @@ import * as grpc from '@grpc/grpc-js';
 import type { ClientConfig, ClientConfig_GenericXdsConfig, ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
 import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
 import type { DeltaWatch, SotwWatch } from '../cache/watch.js';
+import { TypeUrl } from '../registry/type-urls.js';
+import { checkNode, peerOf, type AuthorizeResult, type Peer } from './auth.js';
 import { StreamError, viewOf, type ServerContext, type TypeSlot, type XdsStream } from './stream.js';
+
+/** Decides whether a peer may read CSDS (every node's config). */
+export type AuthorizeCsds = (peer: Peer) => AuthorizeResult | Promise<AuthorizeResult>;
 
 /** `envoy.service.status.v3.ConfigStatus` values. */
 const ConfigStatus = { SYNCED: 1, NOT_SENT: 2, STALE: 3, ERROR: 4 } as const;
@@ -84,7 +93,7 @@ function configsOf(slot: TypeSlot<SotwWatch | DeltaWatch>, withContents: boolean
       clientStatus: acked ? ClientResourceStatus.ACKED : nack ? ClientResourceStatus.NACKED : ClientResourceStatus.REQUESTED,
       lastUpdated: timestamp(r.sentAt),
     };
-    if (withContents && entry && entry.version === version) c.xdsConfig = { typeUrl: slot.typeUrl, value: Buffer.from(entry.bytes) };
+    if (withContents && entry && entry.version === version && slot.typeUrl !== TypeUrl.Secret) c.xdsConfig = { typeUrl: slot.typeUrl, value: Buffer.from(entry.bytes) };
     if (nack) c.errorState = { details: nack.error, versionInfo: nack.version, lastUpdateAttempt: timestamp(nack.at.getTime()) };
     out.push(c);
   }
@@ -121,8 +130,12 @@ export function clientStatus(streams: Iterable<XdsStream<SotwWatch | DeltaWatch>
 }
 
 /** The CSDS handlers: `FetchClientStatus` (unary) and `StreamClientStatus` (one answer per request). */
-export function csdsHandlers(ctx: ServerContext): grpc.UntypedServiceImplementation {
-  const answer = (req: unknown): ClientStatusResponse => {
+export function csdsHandlers(ctx: ServerContext, authorize?: AuthorizeCsds): grpc.UntypedServiceImplementation {
+  const answer = async (req: unknown, call: Parameters<typeof peerOf>[0]): Promise<ClientStatusResponse> => {
+    if (authorize) {
+      const refusal = await checkNode((_node, peer) => authorize(peer), {}, peerOf(call));
+      if (refusal !== undefined) throw new StreamError(grpc.status.PERMISSION_DENIED, refusal);
+    }
     if (req && typeof (req as { undecodable?: unknown }).undecodable === 'string') {
       throw new StreamError(grpc.status.INVALID_ARGUMENT, (req as { undecodable: string }).undecodable);
     }
@@ -132,21 +145,22 @@ export function csdsHandlers(ctx: ServerContext): grpc.UntypedServiceImplementat
     e instanceof StreamError ? { code: e.code, details: e.message } : { code: grpc.status.INTERNAL, details: String((e as Error)?.message ?? e) };
   return {
     FetchClientStatus(call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) {
-      try {
-        callback(null, answer(call.request));
-      } catch (e) {
-        callback(toStatus(e) as grpc.ServiceError);
-      }
+      answer(call.request, call as never).then(
+        (r) => callback(null, r),
+        (e) => callback(toStatus(e) as grpc.ServiceError),
+      );
     },
     StreamClientStatus(call: grpc.ServerDuplexStream<unknown, unknown>) {
+      let chain = Promise.resolve();
       call.on('data', (req: unknown) => {
-        try {
-          call.write(answer(req));
-        } catch (e) {
-          call.emit('error', toStatus(e));
-        }
+        chain = chain.then(() =>
+          answer(req, call as never).then(
+            (r) => void call.write(r),
+            (e) => void call.emit('error', toStatus(e)),
+          ),
+        );
       });
-      call.on('end', () => call.end());
+      call.on('end', () => void chain.then(() => call.end()));
       call.on('error', () => {});
     },
   };

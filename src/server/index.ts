@@ -21,7 +21,7 @@ export {
   type AuthorizeNode,
   type AuthorizeResult,
 } from './auth.js';
-export { clientStatus } from './csds.js';
+export { clientStatus, type AuthorizeCsds } from './csds.js';
 export { xdsMetrics, type MetricsOptions, type PromClientLike, type PromRegistryLike } from './metrics.js';
 export {
   readResourceTree,

@@ -6,7 +6,7 @@ import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import type { ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
 import type { ConfigWatcher, DeltaWatch, SotwWatch } from '../cache/watch.js';
 import { serverCredentials, spiffeNodeAuthorizer, type AuthorizeNode, type ServerTlsOptions } from './auth.js';
-import { clientStatus, csdsHandlers } from './csds.js';
+import { clientStatus, csdsHandlers, type AuthorizeCsds } from './csds.js';
 import { DeltaStream } from './delta-stream.js';
 import { EventHub, type XdsServerEvents } from './events.js';
 import { fetchOnce } from './fetch.js';
@@ -50,6 +50,11 @@ export interface XdsServerOptions extends XdsServerEvents {
    *   certificate's SPIFFE ID), no check otherwise
    */
   readonly authorizeNode?: AuthorizeNode | false;
+  /**
+   * Decides who may call CSDS, which shows every node's config (secret contents excepted).
+   * @default undefined (anyone who can connect)
+   */
+  readonly authorizeCsds?: AuthorizeCsds;
   /** Limits per request and stream. @default see {@link StreamLimits} */
   readonly limits?: StreamLimits;
   /**
@@ -162,7 +167,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   const implementation = (service: string): grpc.UntypedServiceImplementation => {
     const impl: grpc.UntypedServiceImplementation = {};
     for (const m of XDS_METHODS.filter((x) => x.service === service)) impl[m.method] = handlerFor(m);
-    if (XDS_METHODS.some((x) => x.service === service && x.kind.startsWith('csds'))) Object.assign(impl, csdsHandlers(ctx));
+    if (XDS_METHODS.some((x) => x.service === service && x.kind.startsWith('csds'))) Object.assign(impl, csdsHandlers(ctx, options.authorizeCsds));
     return impl;
   };
 

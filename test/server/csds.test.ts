@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import * as prom from 'prom-client';
 import { TypeUrl, unpack } from 'xdskit';
-import { SnapshotCache } from 'xdskit/cache';
+import { Snapshot, SnapshotCache } from 'xdskit/cache';
 import { createXdsServer, CSDS_SERVICE, xdsServiceDefinition, type XdsServer } from 'xdskit/server';
 import { SotwClient } from '../support/sotw-client.js';
 import { DeltaClient } from '../support/delta-client.js';
-import { assignment, fixtureSnapshot } from '../support/fixture.js';
+import { assignment, fixtureResources, fixtureSnapshot } from '../support/fixture.js';
 
 let servers: XdsServer[] = [];
 let closers: (() => void)[] = [];
@@ -86,6 +86,36 @@ describe('CSDS', () => {
     stream.write({ nodeMatchers: [{ nodeId: { matchPattern: { $case: 'exact', exact: 'envoy-1' } } }] });
     expect((await got).config.map((c: any) => c.node.id)).toEqual(['envoy-1']);
     stream.cancel();
+  });
+});
+
+describe('CSDS access', () => {
+  it('never returns the contents of secrets, and can be restricted to some callers', async () => {
+    const cache = new SnapshotCache();
+    const secret = { name: 'server-cert', tlsCertificate: { privateKey: { specifier: { $case: 'inlineString', inlineString: 'PRIVATE KEY' } } } };
+    cache.setSnapshot('envoy-1', Snapshot.create({ secrets: [secret], clusters: fixtureResources().clusters }));
+    let allow = true;
+    const xds = createXdsServer({ cache, authorizeCsds: () => (allow ? true : 'not an operator') });
+    servers.push(xds);
+    const port = await xds.listen('127.0.0.1:0');
+    const c = new SotwClient(`127.0.0.1:${port}`, { node: { id: 'envoy-1' } });
+    closers.push(() => c.close());
+    c.request(TypeUrl.Secret, ['server-cert']);
+    c.request(TypeUrl.Cluster);
+    await c.next();
+    await c.next();
+    const Csds = grpc.makeGenericClientConstructor(xdsServiceDefinition(CSDS_SERVICE), 'csds');
+    const client = new Csds(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    closers.push(() => client.close());
+    const fetch = () =>
+      new Promise<any>((resolve, reject) => (client as any).FetchClientStatus({}, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
+    const configs = (await fetch()).config[0].genericXdsConfigs;
+    const sec = configs.find((g: any) => g.typeUrl === TypeUrl.Secret);
+    expect(sec.name).toBe('server-cert');
+    expect(sec.xdsConfig).toBeUndefined();
+    expect(configs.find((g: any) => g.typeUrl === TypeUrl.Cluster).xdsConfig).toBeDefined();
+    allow = false;
+    await expect(fetch()).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: 'not an operator' });
   });
 });
 
