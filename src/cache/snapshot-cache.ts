@@ -96,7 +96,7 @@ export interface NodeStatus {
   readonly watchesByType: Readonly<Record<string, number>>;
   /** When a watch was first opened for this key. */
   readonly firstSeen?: number;
-  /** When a watch was last opened or closed. */
+  /** When a watch was last opened. */
   readonly lastSeen?: number;
   /** Since when the key has had no open watch. */
   readonly idleSince?: number;
@@ -232,7 +232,8 @@ export class SnapshotCache implements ConfigWatcher {
 
   /**
    * Changes a node key's snapshot in O(changed): `set` adds or replaces resources, `remove`
-   * drops names. A key without a snapshot starts from an empty one.
+   * drops names. A key without a snapshot starts from an empty one. With validation on, the
+   * whole resulting snapshot is validated (references span resources), which is O(size).
    *
    * @returns the new snapshot
    * @example cache.patch('envoy-1', { set: { clusters: [api] }, remove: { clusters: ['old'] } })

@@ -133,11 +133,6 @@ export class Snapshot {
     return new Snapshot(store, new Map());
   }
 
-  /** @internal A snapshot of prepared sets. */
-  static fromSets(store: ResourceStore, sets: Iterable<ResourceSet>): Snapshot {
-    return new Snapshot(store, new Map([...sets].map((s) => [s.typeUrl, s])));
-  }
-
   /** The type URLs present (possibly with no resources), sorted. */
   types(): string[] {
     return [...this.sets.keys()].sort();

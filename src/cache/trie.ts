@@ -331,11 +331,6 @@ export function releaseTrie<V>(n: TrieNode<V> | undefined, release: (v: V) => vo
   else for (const l of n.leaves) releaseTrie(l, release);
 }
 
-/** True when the node is held by at least one retained trie. */
-export function isRetained(n: TrieNode<unknown> | undefined): boolean {
-  return !!n && n.rc > 0;
-}
-
 /** Adds a leaf's contribution to `acc` (four 32-bit lanes). */
 export type Contribution<V> = (l: Leaf<V>, acc: number[]) => void;
 

@@ -449,7 +449,6 @@ export class SotwWatch extends BaseWatch {
   }
 
   private takeFull(view: ResourceView, heartbeat: boolean): SotwUpdate | undefined {
-    const sub = this.subscription;
     const existing = (): [string, ResourceEntry][] => {
       const out: [string, ResourceEntry][] = [];
       for (const n of this.coveredNames(view)) {

@@ -147,6 +147,25 @@ describe('the snapshot cache', () => {
     });
   });
 
+  it('given 100 streams taking an update, then nothing is encoded and every stream gets the same pre-encoded item', () => {
+    const store = new ResourceStore();
+    const cache = new SnapshotCache({ store, nodeKey: () => 'all' });
+    cache.setSnapshot('all', fixtureSnapshot({ store }));
+    const watches = Array.from({ length: 100 }, (_, i) => {
+      const w = i % 2 ? cache.watchDelta({ typeUrl: TypeUrl.Cluster }) : cache.watchSotw({ typeUrl: TypeUrl.Cluster });
+      if (w.kind === 'delta') w.request({});
+      else w.request({ resourceNames: [] });
+      w.take();
+      return w;
+    });
+    const encodes = store.stats().encodes;
+    cache.patch('all', { set: { clusters: [edsCluster('api', 4)] } });
+    const items = watches.map((w) => w.take()!.resources.find((r) => r.name === 'api')!);
+    expect(store.stats().encodes).toBe(encodes + 1);
+    expect(new Set(items).size).toBe(1);
+    expect(items[0]!.bytes).toBe(cache.getSnapshot('all')!.entry('clusters', 'api')!.bytes);
+  });
+
   it('given 1,000 node keys sharing one snapshot, then its resources are encoded once and held once', () => {
     const store = new ResourceStore();
     const cache = new SnapshotCache({ store });
