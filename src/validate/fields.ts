@@ -16,11 +16,12 @@
  *
  * @see https://github.com/bufbuild/protoc-gen-validate/blob/main/docs.md
  */
-import { findType, typeInfo, type TypeInfo, type TypeRef } from '../registry/codec.js';
+import { typeInfo, type Any, type TypeRef } from '../registry/codec.js';
 import { show, type Problem } from '../registry/errors.js';
 import { findMessageSchema, messageNames, type MessageSchema } from '../registry/schema.js';
 import { compileField, defaultOf, type ElementPlan, type FieldPlan } from './rules/field.js';
 import { ANY, OPAQUE, WRAPPERS, DURATION, TIMESTAMP, type LocalCheck, type Reporter } from './rules/types.js';
+import { typeOfUrl, Unpacker } from './unpack.js';
 
 /** Options of {@link validateFields}. */
 export interface ValidateFieldsOptions {
@@ -59,6 +60,8 @@ class Ctx implements Reporter {
   constructor(
     readonly base: string,
     readonly strict: boolean,
+    /** The Anys of this validation call, decoded once for every pass. */
+    readonly anys: Unpacker,
   ) {}
 
   path(sub?: string | number): string {
@@ -174,41 +177,31 @@ function runPlan(plan: MessagePlan, msg: unknown, ctx: Ctx): void {
   plan.run(msg as Record<string, any>, ctx);
 }
 
-const anyTypes = new Map<string, TypeInfo>();
-const EMPTY = new Uint8Array(0);
-
-/** Validates the message inside an Any by the rules of its `@type`. */
+/** Validates the message inside an Any by the rules of its `@type` (decoded once per call, see unpack.ts). */
 function visitAny(any: { typeUrl?: unknown; value?: unknown }, ctx: Ctx): void {
   const url = any.typeUrl;
   if (typeof url !== 'string' || url === '') {
     ctx.strictFail('any.unknown_type', '@type is empty: the type URL of the Any must name a message type', url);
     return;
   }
-  // Only known URLs are cached, so a stream of made-up URLs cannot grow the cache.
-  let info = anyTypes.get(url);
-  if (info === undefined) {
-    info = findType(url);
-    if (info) anyTypes.set(url, info);
-  }
+  const info = typeOfUrl(url);
   if (!info) {
     ctx.strictFail('any.unknown_type', `@type ${show(url)} is not a known type (not in the registry of Envoy API messages)`, url);
     return;
   }
   const plan = planFor(info.fullName);
   if (!plan) return;
-  const value = any.value ?? EMPTY;
-  if (!(value instanceof Uint8Array)) {
+  const value = any.value;
+  if (value !== undefined && value !== null && !(value instanceof Uint8Array)) {
     ctx.fail('type', `must be an Any whose value is bytes, got ${show(value)}`, value);
     return;
   }
-  let msg: unknown;
-  try {
-    msg = info.codec.decode(value);
-  } catch (e) {
-    ctx.fail('any.value', `cannot decode the value as ${info.fullName}: ${(e as Error).message}`);
+  const u = ctx.anys.unpack(any as Any);
+  if ('error' in u) {
+    ctx.fail('any.value', `cannot decode the value as ${info.fullName}: ${u.error}`);
     return;
   }
-  runPlan(plan, msg, ctx);
+  runPlan(plan, u.message, ctx);
 }
 
 /** The visitor of one present (non-null) element, without the presence check. */
@@ -507,14 +500,16 @@ export function setCodegen(on: boolean): void {
  *
  * @param type the message type: codec, full name or type URL
  * @param message the message, in the shape of the generated types (ts-proto)
+ * @param anys the Anys already unpacked by the other passes of the same validation call
+ *   (`validate` and `validateSnapshot` share one between their passes); a new one by default
  * @example
  * validateFields('envoy.config.cluster.v3.Cluster', { name: '' }).errors
  * // [{ path: 'name', rule: 'string.min_len', message: 'must be at least 1 character long, got ""', value: '' }]
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/api
  */
-export function validateFields(type: TypeRef, message: unknown, options: ValidateFieldsOptions = {}): FieldProblems {
+export function validateFields(type: TypeRef, message: unknown, options: ValidateFieldsOptions = {}, anys = new Unpacker()): FieldProblems {
   const info = typeInfo(type);
-  const ctx = new Ctx(options.path ?? '', options.strict ?? true);
+  const ctx = new Ctx(options.path ?? '', options.strict ?? true, anys);
   const plan = planFor(info.fullName);
   if (plan) runPlan(plan, message, ctx);
   else if (message === null || typeof message !== 'object' || Array.isArray(message)) {
@@ -540,7 +535,7 @@ export function hasFieldRules(type: TypeRef): boolean {
  * @internal
  */
 export function validateWithSchema(schema: MessageSchema, message: unknown, options: ValidateFieldsOptions = {}): FieldProblems {
-  const ctx = new Ctx(options.path ?? '', options.strict ?? true);
+  const ctx = new Ctx(options.path ?? '', options.strict ?? true, new Unpacker());
   if (!schema.disabled && !schema.ignored) runPlan(compileMessage(schema), message, ctx);
   return { errors: ctx.errors, warnings: ctx.warnings };
 }

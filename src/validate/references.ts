@@ -11,6 +11,7 @@ import { findMessageSchema, type FieldSchema, type MessageSchema } from '../regi
 import { ancestor, fieldValue, walk, type Visit } from './semantic/walk.js';
 import { oneof } from './semantic/util.js';
 import { discoveryType } from './semantic/cluster.js';
+import { Unpacker } from './unpack.js';
 
 /** What a reference points at. */
 export type ReferenceKind = 'cluster' | 'route' | 'scoped_routes' | 'endpoints' | 'secret' | 'extension_config';
@@ -129,8 +130,11 @@ function clusterRefs(v: Visit, out: Reference[]): void {
 /**
  * Every reference `message` (of type `type`, at `path`) makes to another resource, at any
  * depth, in the order found.
+ *
+ * @param anys the Anys already unpacked by the other passes of the same validation call
+ *   (`validateSnapshot` shares one per resource); a new one by default
  */
-export function collectReferences(type: string, message: unknown, path: string): Reference[] {
+export function collectReferences(type: string, message: unknown, path: string, anys = new Unpacker()): Reference[] {
   const out: Reference[] = [];
   walk(
     type,
@@ -180,6 +184,7 @@ export function collectReferences(type: string, message: unknown, path: string):
       clusterRefs(v, out);
     },
     TARGETS,
+    anys,
   );
   return out;
 }

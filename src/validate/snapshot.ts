@@ -14,6 +14,7 @@ import { collectReferences, type Reference, type ReferenceKind } from './referen
 import { validate, type ValidationResult } from './validate.js';
 import { discoveryType } from './semantic/cluster.js';
 import { oneof, show } from './semantic/util.js';
+import { Unpacker } from './unpack.js';
 import type { Bootstrap } from '../gen/envoy/config/bootstrap/v3/bootstrap.js';
 
 /** Resources by kind (`{ listeners: [...], clusters: [...] }`) or by type URL (a Map). */
@@ -81,6 +82,8 @@ interface Entry {
   name: string;
   path: string;
   resource: unknown;
+  /** The references it makes, when collected already (with the Anys its validation decoded). */
+  refs?: Reference[];
 }
 
 function listOf(v: readonly unknown[] | ReadonlyMap<string, unknown> | undefined): readonly unknown[] {
@@ -149,6 +152,8 @@ interface CrossCheck {
   /** Which unreferenced resources to warn about. */
   warnUnreferenced: (kind: ResourceKind) => boolean;
   noun: (kind: ResourceKind) => string;
+  /** The Anys of the call, for entries whose references are not collected yet; one per entry when absent. */
+  anys?: Unpacker;
 }
 
 /** Duplicate names, listener address conflicts, references, unreferenced resources. */
@@ -190,7 +195,7 @@ function crossCheck(c: CrossCheck, errors: Problem[], warnings: Problem[]): void
   const referenced = new Map<ResourceKind, Set<string>>();
   for (const e of c.entries) {
     if (!e.kind) continue;
-    for (const r of collectReferences(typeInfo(e.typeUrl).fullName, e.resource, e.path)) {
+    for (const r of e.refs ?? collectReferences(typeInfo(e.typeUrl).fullName, e.resource, e.path, c.anys)) {
       const target = TARGET_KIND[r.kind];
       let refs = referenced.get(target);
       if (!refs) referenced.set(target, (refs = new Set()));
@@ -254,9 +259,13 @@ export function validateSnapshot(resources: SnapshotResources, options: Snapshot
   const warnings: Problem[] = [];
   if (!options.referencesOnly) {
     for (const e of entries) {
-      const r = validate(e.typeUrl, e.resource, { strict: options.strict ?? true, path: e.path });
+      // One resource at a time: its Anys are decoded once for its field rules, its semantic
+      // rules and its references, and dropped before the next resource.
+      const anys = new Unpacker();
+      const r = validate(e.typeUrl, e.resource, { strict: options.strict ?? true, path: e.path }, anys);
       errors.push(...r.errors);
       warnings.push(...r.warnings);
+      if (e.kind) e.refs = collectReferences(typeInfo(e.typeUrl).fullName, e.resource, e.path, anys);
     }
   }
   const present = new Map<ResourceKind, Set<string>>();
@@ -299,7 +308,9 @@ export function validateSnapshot(resources: SnapshotResources, options: Snapshot
 export function validateBootstrap(bootstrap: Bootstrap | unknown, options: Pick<SnapshotOptions, 'strict' | 'referencesOnly'> = {}): ValidationResult {
   const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
   const b = (bootstrap ?? {}) as Bootstrap;
-  const result = options.referencesOnly ? { ok: true, errors: [] as Problem[], warnings: [] as Problem[] } : validate(BOOTSTRAP, bootstrap, { strict: options.strict ?? true });
+  // One decode of every Any for the whole call: the static resources are inside the bootstrap.
+  const anys = new Unpacker();
+  const result = options.referencesOnly ? { ok: true, errors: [] as Problem[], warnings: [] as Problem[] } : validate(BOOTSTRAP, bootstrap, { strict: options.strict ?? true }, anys);
   const errors = [...result.errors];
   const warnings = [...result.warnings];
   const s = b.staticResources ?? {};
@@ -332,13 +343,15 @@ export function validateBootstrap(bootstrap: Bootstrap | unknown, options: Pick<
       },
       warnUnreferenced: (k) => fullyStatic && (k === 'clusters' || k === 'secrets'),
       noun: (k) => (k === 'clusters' || k === 'secrets' || k === 'listeners' ? `static ${NOUN[k]}` : NOUN[k]),
+      anys,
     },
     errors,
     warnings,
   );
   // The references made outside static_resources must resolve to static clusters.
   const seen = new Set(errors.map((p) => p.path));
-  for (const r of collectReferences(BOOTSTRAP, outside.resource, '')) {
+  const outsideRefs = collectReferences(BOOTSTRAP, outside.resource, '', anys);
+  for (const r of outsideRefs) {
     if (r.kind !== 'cluster') continue;
     const c = staticClusters.get(r.name);
     if (!c && (r.source === 'transport' || !dynamicClusters || r.path.startsWith('cluster_manager.'))) {
@@ -351,7 +364,7 @@ export function validateBootstrap(bootstrap: Bootstrap | unknown, options: Pick<
   }
   // Unreferenced warnings must count references made from outside static_resources too.
   if (fullyStatic) {
-    const outsideNames = new Set(collectReferences(BOOTSTRAP, outside.resource, '').map((r) => `${r.kind}\u0000${r.name}`));
+    const outsideNames = new Set(outsideRefs.map((r) => `${r.kind}\u0000${r.name}`));
     for (let i = warnings.length - 1; i >= 0; i--) {
       const w = warnings[i]!;
       if (w.rule !== 'unreferenced') continue;

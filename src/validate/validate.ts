@@ -6,6 +6,7 @@ import { typeInfo, type MessageOf, type TypeRef } from '../registry/codec.js';
 import { XdsValidationError, type Problem } from '../registry/errors.js';
 import { validateFields } from './fields.js';
 import { checkSemantics } from './semantic/check.js';
+import { Unpacker } from './unpack.js';
 
 /** The outcome of a validation: `ok` when there is no error; warnings never make it fail. */
 export interface ValidationResult {
@@ -58,15 +59,19 @@ export function mergeProblems(
  * References between resources (a route's cluster, an RDS name) are not checked here: see
  * `validateSnapshot` and `validateBootstrap`.
  *
+ * Both passes share one decode of every `Any` (see unpack.ts).
+ *
  * @param type the message type: codec, full name or type URL
+ * @param anys the Anys already unpacked by other passes over the same message (`validateSnapshot`
+ *   also collects references with it); a new one by default
  * @example
  * const { ok, errors } = validate('envoy.config.cluster.v3.Cluster', cluster);
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/api
  */
-export function validate<R extends TypeRef>(type: R, message: MessageOf<R> | unknown, options: ValidateOptions = {}): ValidationResult {
+export function validate<R extends TypeRef>(type: R, message: MessageOf<R> | unknown, options: ValidateOptions = {}, anys = new Unpacker()): ValidationResult {
   const info = typeInfo(type);
-  const fields = validateFields(info.fullName, message, { strict: options.strict ?? true, path: options.path ?? '' });
-  const semantic = checkSemantics(info.fullName, message, { path: options.path ?? '' });
+  const fields = validateFields(info.fullName, message, { strict: options.strict ?? true, path: options.path ?? '' }, anys);
+  const semantic = checkSemantics(info.fullName, message, { path: options.path ?? '' }, anys);
   return mergeProblems(fields, semantic);
 }
 

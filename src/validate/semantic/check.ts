@@ -8,6 +8,7 @@
 import type { Problem } from '../../registry/errors.js';
 import { findType, type TypeRef } from '../../registry/codec.js';
 import { walk } from './walk.js';
+import { Unpacker } from '../unpack.js';
 import { addressRules } from './address.js';
 import { clusterRules } from './cluster.js';
 import { endpointRules } from './endpoint.js';
@@ -53,8 +54,10 @@ export function split(problems: readonly SemanticProblem[], into: Problems = { e
  * Anys unpacked by their type URL.
  *
  * @param options.path - the path of `message` (a prefix for every problem's path). @default ''
+ * @param anys the Anys already unpacked by the other passes of the same validation call
+ *   (`validate` and `validateSnapshot` share one between their passes); a new one by default
  */
-export function checkSemantics(type: TypeRef, message: unknown, options: { path?: string } = {}): Problems {
+export function checkSemantics(type: TypeRef, message: unknown, options: { path?: string } = {}, anys = new Unpacker()): Problems {
   const info = findType(type);
   const out: Problems = { errors: [], warnings: [] };
   if (!info) return out;
@@ -63,9 +66,10 @@ export function checkSemantics(type: TypeRef, message: unknown, options: { path?
     message,
     options.path ?? '',
     (visit) => {
-      for (const rule of SEMANTIC_RULES[visit.type] ?? []) split(rule(visit.message, visit.path, { visit }), out);
+      for (const rule of SEMANTIC_RULES[visit.type] ?? []) split(rule(visit.message, visit.path, { visit, anys }), out);
     },
     TARGETS,
+    anys,
   );
   return out;
 }

@@ -25,7 +25,7 @@ interface Hcm {
 }
 
 /** `hcm.route_specifier` and `hcm.terminal_filter`. */
-const hcm: SemanticRule = (m: Hcm, path) => {
+const hcm: SemanticRule = (m: Hcm, path, ctx) => {
   const out: SemanticProblem[] = [];
   if (!m.routeSpecifier?.$case) {
     out.push({
@@ -46,15 +46,15 @@ const hcm: SemanticRule = (m: Hcm, path) => {
       ),
     );
   }
-  out.push(...checkTerminal(m.httpFilters, at(path, 'http_filters'), 'hcm.terminal_filter', TERMINAL_HTTP_FILTERS, 'http filter', `the router (${ROUTER})`));
+  out.push(...checkTerminal(m.httpFilters, at(path, 'http_filters'), 'hcm.terminal_filter', TERMINAL_HTTP_FILTERS, 'http filter', `the router (${ROUTER})`, ctx.anys));
   return out;
 };
 
 /** `upstream_filters.terminal_filter`: upstream HTTP filters end with the upstream codec. */
 const upstreamFilters =
   (field: string, prop: 'upstreamHttpFilters' | 'httpFilters'): SemanticRule =>
-  (m: Record<string, Hcm['httpFilters']>, path) =>
-    checkTerminal(m[prop], at(path, field), 'upstream_filters.terminal_filter', TERMINAL_UPSTREAM_HTTP_FILTERS, 'upstream http filter', `the upstream codec (${UPSTREAM_CODEC})`);
+  (m: Record<string, Hcm['httpFilters']>, path, ctx) =>
+    checkTerminal(m[prop], at(path, field), 'upstream_filters.terminal_filter', TERMINAL_UPSTREAM_HTTP_FILTERS, 'upstream http filter', `the upstream codec (${UPSTREAM_CODEC})`, ctx.anys);
 
 /** Rules by message type. */
 export const httpRules: RuleTable = {

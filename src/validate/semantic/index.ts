@@ -8,4 +8,4 @@ export type { SemanticProblem, SemanticRule, RuleContext, RuleTable } from './ty
 export { TERMINAL_NETWORK_FILTERS } from './listener.js';
 export { TERMINAL_HTTP_FILTERS, TERMINAL_UPSTREAM_HTTP_FILTERS } from './http.js';
 export { RE2_MAX_PROGRAM_SIZE, compileRe2 } from './regex.js';
-export { walk, unpackCached, type Visit, type Visitor } from './walk.js';
+export { walk, type Visit, type Visitor } from './walk.js';

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { anyTypeName, at, enumName, error, oneof, show, warning } from './util.js';
 import type { RuleTable, SemanticProblem, SemanticRule } from './types.js';
 import { findType } from '../../registry/codec.js';
+import type { Unpacker } from '../unpack.js';
 
 /**
  * Network filters that end a filter chain (Envoy's `isTerminalFilterByProto`): the last filter
@@ -35,10 +36,10 @@ interface FilterLike {
 }
 
 /** The type of a filter's config: its typed_config's type, or the types its ECDS source allows. */
-export function filterTypes(f: FilterLike): { types: string[]; dynamic: boolean } | undefined {
+export function filterTypes(f: FilterLike, anys: Unpacker): { types: string[]; dynamic: boolean } | undefined {
   const typed = oneof<{ typeUrl?: string }>(f.configType, 'typedConfig');
   if (typed) {
-    const t = anyTypeName(typed);
+    const t = anyTypeName(typed, anys);
     return t ? { types: [t], dynamic: false } : undefined;
   }
   const discovery = oneof<{ typeUrls?: string[] }>(f.configType, 'configDiscovery');
@@ -58,12 +59,13 @@ export function checkTerminal(
   terminal: ReadonlySet<string>,
   what: string,
   expected: string,
+  anys: Unpacker,
 ): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   if (!filters?.length) return out;
   const last = filters.length - 1;
   filters.forEach((f, i) => {
-    const t = filterTypes(f);
+    const t = filterTypes(f, anys);
     const p = `${listPath}[${i}]`;
     if (!t) {
       out.push(
@@ -101,7 +103,7 @@ export function checkTerminal(
 }
 
 /** `filter_chain.terminal_filter`: the last network filter of a chain is terminal. */
-const filterChain: SemanticRule = (fc: { filters?: FilterLike[] }, path) =>
+const filterChain: SemanticRule = (fc: { filters?: FilterLike[] }, path, ctx) =>
   checkTerminal(
     fc.filters,
     at(path, 'filters'),
@@ -109,6 +111,7 @@ const filterChain: SemanticRule = (fc: { filters?: FilterLike[] }, path) =>
     TERMINAL_NETWORK_FILTERS,
     'network filter',
     'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager or tcp_proxy.v3.TcpProxy',
+    ctx.anys,
   );
 
 /** `listener.address`: a listener needs an address unless it is an API or internal listener. */

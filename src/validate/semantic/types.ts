@@ -2,6 +2,7 @@
  * The shape of a semantic rule: a function of one message and its path that returns problems.
  */
 import type { Problem } from '../../registry/errors.js';
+import type { Unpacker } from '../unpack.js';
 import type { Visit } from './walk.js';
 
 /** A problem found by a semantic rule; `severity: 'warning'` marks a warning. */
@@ -19,6 +20,8 @@ export interface SemanticProblem extends Problem {
 export interface RuleContext {
   /** The visit of the message: its type, path and the chain of containing messages. */
   readonly visit: Visit;
+  /** The Anys of the validation call: unpack an Any through it, never by hand (one decode per call). */
+  readonly anys: Unpacker;
 }
 
 /**

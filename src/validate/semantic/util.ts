@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { show } from '../../registry/errors.js';
 import { findEnumSchema } from '../../registry/schema.js';
 import type { Any } from '../../registry/codec.js';
-import { unpackCached } from './walk.js';
+import type { Unpacker } from '../unpack.js';
 import type { SemanticProblem } from './types.js';
 
 /** `path.name`, or `name` at the root. */
@@ -42,14 +42,15 @@ const TYPED_STRUCTS = new Set(['udpa.type.v1.TypedStruct', 'xds.type.v3.TypedStr
 
 /**
  * The full name of the message an Any holds (`envoy.extensions.filters.http.router.v3.Router`).
- * A `TypedStruct` (udpa or xds) counts as the type named by its own `type_url`.
+ * A `TypedStruct` (udpa or xds) counts as the type named by its own `type_url` (unpacked
+ * through `anys`, the validation call's).
  */
-export function anyTypeName(any: Any | undefined): string | undefined {
+export function anyTypeName(any: Any | undefined, anys: Unpacker): string | undefined {
   const url = any?.typeUrl;
   if (!url) return undefined;
   const name = url.slice(url.lastIndexOf('/') + 1);
   if (TYPED_STRUCTS.has(name)) {
-    const u = unpackCached(any);
+    const u = anys.unpack(any);
     const inner = 'message' in u ? (u.message as { typeUrl?: string }).typeUrl : undefined;
     if (inner) return inner.slice(inner.lastIndexOf('/') + 1);
   }

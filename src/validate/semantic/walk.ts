@@ -11,8 +11,9 @@
  * An Any adds nothing to the path: its message's fields follow the Any field's name, as in
  * Envoy's YAML. Map entries are `field[key]`.
  */
-import { findType, unpack, type Any } from '../../registry/codec.js';
+import type { Any } from '../../registry/codec.js';
 import { findMessageSchema, messageNames, type FieldSchema, type MessageSchema } from '../../registry/schema.js';
+import { typeOfUrl, Unpacker } from '../unpack.js';
 
 const ANY = 'google.protobuf.Any';
 /** Well-known types whose values are not messages worth walking. */
@@ -72,35 +73,6 @@ class LazyVisit implements Visit {
 
 /** What a visitor receives; return `false` to skip the message's children. */
 export type Visitor = (visit: Visit) => void | boolean;
-
-/** The result of unpacking an Any during a walk: the message, or why it could not be read. */
-export type Unpacked = { type: string; message: unknown } | { type: string; error: string };
-
-const unpacked = new WeakMap<object, { value: unknown; result: Unpacked }>();
-
-/**
- * Unpacks an Any once: the decoded message is cached on the Any object (and dropped when the
- * Any's bytes are replaced), so the field rules, the semantic rules and the reference collector
- * share one decode.
- */
-export function unpackCached(any: Any): Unpacked {
-  const hit = unpacked.get(any);
-  if (hit && hit.value === any.value) return hit.result;
-  const typeUrl = any.typeUrl ?? '';
-  const type = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  let result: Unpacked;
-  if (!typeUrl) result = { type, error: 'empty type url' };
-  else if (!findType(typeUrl)) result = { type, error: `unknown type ${typeUrl}` };
-  else {
-    try {
-      result = { type, message: unpack(any) };
-    } catch (e) {
-      result = { type, error: (e as Error).message.toLowerCase() };
-    }
-  }
-  unpacked.set(any, { value: any.value, result });
-  return result;
-}
 
 /** The value of a field in a generated message, oneof members included. */
 export function fieldValue(schema: MessageSchema, f: FieldSchema, msg: Record<string, unknown>): unknown {
@@ -202,17 +174,28 @@ function prepared(targets: readonly string[] | undefined): Prepared {
   return p;
 }
 
-function stepInto(p: Prepared, visit: Visitor, t: string, msg: unknown, parent: LazyVisit | undefined, base: string, name: string, key: string | number | undefined): void {
+/** One walk: what it looks for, what it calls, and the Anys of the validation call. */
+interface Run {
+  readonly p: Prepared;
+  readonly visit: Visitor;
+  readonly anys: Unpacker;
+}
+
+function stepInto(run: Run, t: string, msg: unknown, parent: LazyVisit | undefined, base: string, name: string, key: string | number | undefined): void {
   if (msg === null || typeof msg !== 'object') return;
   if (t === ANY) {
-    const u = unpackCached(msg as Any);
-    if ('message' in u) stepInto(p, visit, u.type, u.message, parent, base, name, key);
+    // An Any whose type the walk does not enter is not decoded (by this pass, at least).
+    const url = (msg as Any).typeUrl;
+    const info = typeof url === 'string' && url !== '' ? typeOfUrl(url) : undefined;
+    if (!info || !planOf(run.p, info.fullName)) return;
+    const u = run.anys.unpack(msg as Any);
+    if ('message' in u) stepInto(run, u.info.fullName, u.message, parent, base, name, key);
     return;
   }
-  const plan = planOf(p, t);
+  const plan = planOf(run.p, t);
   if (!plan) return;
   const here = new LazyVisit(t, msg, parent, base, name, key);
-  if (plan.visit && visit(here) === false) return;
+  if (plan.visit && run.visit(here) === false) return;
   const m = msg as Record<string, unknown>;
   const steps = plan.steps;
   for (let j = 0; j < steps.length; j++) {
@@ -224,11 +207,11 @@ function stepInto(p: Prepared, visit: Visitor, t: string, msg: unknown, parent: 
       v = u[s.prop];
     } else v = m[s.prop];
     if (v === undefined || v === null) continue;
-    if (s.kind === 'single') stepInto(p, visit, s.ref, v, here, '', s.name, undefined);
+    if (s.kind === 'single') stepInto(run, s.ref, v, here, '', s.name, undefined);
     else if (s.kind === 'list') {
-      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stepInto(p, visit, s.ref, v[i], here, '', s.name, i);
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stepInto(run, s.ref, v[i], here, '', s.name, i);
     } else if (typeof v === 'object') {
-      for (const k of Object.keys(v)) stepInto(p, visit, s.ref, (v as Record<string, unknown>)[k], here, '', s.name, k);
+      for (const k of Object.keys(v)) stepInto(run, s.ref, (v as Record<string, unknown>)[k], here, '', s.name, k);
     }
   }
 }
@@ -237,13 +220,14 @@ function stepInto(p: Prepared, visit: Visitor, t: string, msg: unknown, parent: 
  * Walks `message` of type `type` and every nested message; calls `visit` for each message whose
  * type is in `targets` (or for every message when `targets` is omitted).
  *
- * Anys are unpacked by their type URL; an Any of an unknown type is skipped (the field rules
- * report it). The walk is depth-first, parents before children, fields in declaration order.
- * Pass the same `targets` array on every call: what the walk needs per target set is computed
- * once and kept with the array.
+ * Anys are unpacked by their type URL, through `anys` (so a pass of the same validation call
+ * that decoded one already is not repeated); an Any of an unknown type, or one that does not
+ * decode, is skipped (the field rules report it). The walk is depth-first, parents before
+ * children, fields in declaration order. Pass the same `targets` array on every call: what the
+ * walk needs per target set is computed once and kept with the array.
  */
-export function walk(type: string, message: unknown, path: string, visit: Visitor, targets?: readonly string[]): void {
-  stepInto(prepared(targets), visit, type, message, undefined, path, '', undefined);
+export function walk(type: string, message: unknown, path: string, visit: Visitor, targets?: readonly string[], anys = new Unpacker()): void {
+  stepInto({ p: prepared(targets), visit, anys }, type, message, undefined, path, '', undefined);
 }
 
 /** The nearest enclosing visit of the given type, if any. */
