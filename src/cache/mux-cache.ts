@@ -36,10 +36,12 @@ export class MuxCache implements ConfigWatcher {
     return c;
   }
 
+  /** Opens a SotW watch on the cache serving the type. */
   watchSotw(options: WatchOptions): SotwWatch {
     return this.cacheFor(options.typeUrl).watchSotw(options);
   }
 
+  /** Opens a delta watch on the cache serving the type. */
   watchDelta(options: WatchOptions): DeltaWatch {
     return this.cacheFor(options.typeUrl).watchDelta(options);
   }

@@ -142,6 +142,7 @@ export class ResourceSet implements ResourceView {
     return this.entries().map(([, e]) => e.message);
   }
 
+  /** Iterates `[name, entry]` pairs, sorted by name. */
   [Symbol.iterator](): IterableIterator<[string, ResourceEntry]> {
     return this.entries()[Symbol.iterator]();
   }

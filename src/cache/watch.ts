@@ -377,6 +377,7 @@ export abstract class BaseWatch {
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#when-to-send-an-update
  */
 export class SotwWatch extends BaseWatch {
+  /** Discriminator of {@link Watch}. */
   readonly kind = 'sotw' as const;
   private readonly forced = new Set<string>();
   private answered = false;
@@ -555,6 +556,7 @@ export class SotwWatch extends BaseWatch {
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
  */
 export class DeltaWatch extends BaseWatch {
+  /** Discriminator of {@link Watch}. */
   readonly kind = 'delta' as const;
   /** Names that must appear in the next response, in `resources` or in `removed_resources`. */
   private readonly must = new Set<string>();

@@ -161,6 +161,7 @@ function textReport(reports: TypeReport[], oldName: string, newName: string): st
   return lines.join('\n') + '\n';
 }
 
+/** `xdskit diff`: the command registered in `COMMANDS`. */
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'show what changed between two configs, per resource and per field',
