@@ -21,20 +21,29 @@ export interface ChannelWatch {
 // complete, outside of any cache method, and each at most once per update.
 
 let depth = 0;
+let flushing = false;
 const queue: (() => void)[] = [];
 
 function flush(): void {
+  // Not re-entrant: a callback that causes another notification (a request from inside
+  // onReady) appends to the queue, and this loop delivers it.
+  if (flushing) return;
+  flushing = true;
   let firstError: unknown;
   let failed = false;
-  for (let i = 0; i < queue.length; i++) {
-    try {
-      queue[i]!();
-    } catch (e) {
-      if (!failed) firstError = e;
-      failed = true;
+  try {
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        queue[i]!();
+      } catch (e) {
+        if (!failed) firstError = e;
+        failed = true;
+      }
     }
+  } finally {
+    queue.length = 0;
+    flushing = false;
   }
-  queue.length = 0;
   if (failed) {
     // A failing callback must not stop the others, nor fail the update that triggered it.
     queueMicrotask(() => {

@@ -230,6 +230,26 @@ describe('the pending-response slot', () => {
     expect(() => watch.request({ resourceNames: [] })).toThrow(/closed watch/);
   });
 
+  it('given a callback that sends a request from inside onReady, then every watch is told once', () => {
+    const { cache } = setup();
+    const calls: string[] = [];
+    const b = cache.watchSotw({ typeUrl: EDS, node: { id: 'n1' }, onReady: () => calls.push('b') });
+    const a = cache.watchSotw({
+      typeUrl: CDS,
+      node: { id: 'n1' },
+      onReady: (w) => {
+        calls.push('a');
+        w.take();
+        b.request({ resourceNames: ['api'] });
+      },
+    });
+    a.request({ resourceNames: [] });
+    expect(calls).toEqual(['a', 'b']);
+    b.take();
+    cache.patch('n1', { set: { clusters: [edsCluster('api', 2)], endpoints: [assignment('api', [3])] } });
+    expect(calls.slice(2).sort()).toEqual(['a', 'b']);
+  });
+
   it('delivers onReady after the cache call that caused it, so a callback may call back into the cache', () => {
     const { cache } = setup();
     const seen: string[] = [];
