@@ -10,7 +10,7 @@ import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { OverloadManager } from '../gen/envoy/config/overload/v3/overload.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
-import { MessageBuilder, deepCopy, duplicate, packConfig, push, typed, type Props } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, packConfig, push, takeMessage, typed, type Props } from './builder.js';
 import { toAddress, type AddressInput } from './address.js';
 import { AccessLog, type AccessLogMessage } from './common.js';
 import { ConfigSource, apiConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -122,7 +122,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    */
   listeners(...listeners: (ListenerBuilder | Listener)[]): this {
     for (const l of listeners) {
-      const m = l instanceof ListenerBuilder ? l.toMessage() : deepCopy(l);
+      const m = l instanceof ListenerBuilder ? takeMessage(l) : deepCopy(l);
       const name = m.name ?? '';
       if (this.names.listeners.has(name)) duplicate(this.label, 'static_resources.listeners', 'listener', name);
       this.names.listeners.add(name);
@@ -144,7 +144,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    */
   clusters(...clusters: (ClusterBuilder | Cluster)[]): this {
     for (const c of clusters) {
-      const m = c instanceof ClusterBuilder ? c.toMessage() : deepCopy(c);
+      const m = c instanceof ClusterBuilder ? takeMessage(c) : deepCopy(c);
       const name = m.name ?? '';
       if (this.names.clusters.has(name)) duplicate(this.label, 'static_resources.clusters', 'cluster', name);
       this.names.clusters.add(name);
@@ -165,7 +165,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    */
   secrets(...secrets: (SecretBuilder | Secret)[]): this {
     for (const x of secrets) {
-      const m = x instanceof SecretBuilder ? x.toMessage() : deepCopy(x);
+      const m = x instanceof SecretBuilder ? takeMessage(x) : deepCopy(x);
       const name = m.name ?? '';
       if (this.names.secrets.has(name)) duplicate(this.label, 'static_resources.secrets', 'secret', name);
       this.names.secrets.add(name);

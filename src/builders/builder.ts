@@ -10,6 +10,10 @@
  * `build()` returns a fresh plain generated message — never a wrapper — and validates it with the
  * validation layer, throwing one `XdsValidationError` with every problem. Building twice gives two
  * independent objects.
+ *
+ * Copies are kept to one per `build()`: a parent takes a nested builder's message without
+ * copying it (the nested builder copies its draft before its next change: copy on write), and
+ * packing into an Any reads the draft directly.
  */
 import { pack, typeInfo, type Any, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
 import { XdsValidationError, formatProblem, isXdsValidationError, type Problem } from '../registry/errors.js';
@@ -34,12 +38,12 @@ export interface TypedConfig<T = unknown> {
  */
 export function typed<R extends TypeRef>(type: R, message: MessageOf<R>): TypedConfig<MessageOf<R>> {
   const typeName = typeInfo(type).fullName;
-  return { typeName, toMessage: () => deepCopy(message) };
+  return { typeName, toMessage: () => deepCopy(message), [PEEK]: () => message } as TypedConfig<MessageOf<R>>;
 }
 
 /** Packs a typed config into a `google.protobuf.Any` (through the registry's `pack`). */
 export function packConfig(config: TypedConfig): Any {
-  return pack(config.typeName, config.toMessage() as never);
+  return pack(config.typeName, peekMessage(config) as never);
 }
 
 /**
@@ -47,19 +51,42 @@ export function packConfig(config: TypedConfig): Any {
  * properties dropped.
  */
 export function deepCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
+  if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     const out = new Array(value.length);
     for (let i = 0; i < value.length; i++) out[i] = deepCopy(value[i]);
     return out as T;
   }
-  if (value instanceof Uint8Array) return Buffer.from(value) as T;
+  if (ArrayBuffer.isView(value)) return Buffer.from(value as unknown as Uint8Array) as T;
   const out: Record<string, unknown> = {};
-  for (const k in value) {
+  for (const k of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[k];
-    if (v !== undefined) out[k] = deepCopy(v);
+    if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
   }
   return out as T;
+}
+
+/**
+ * Reads a builder's message without copying it, for a caller that neither keeps nor changes it
+ * (packing into an Any). Internal to the builders.
+ */
+export const PEEK = Symbol('xdskit.builders.peek');
+/**
+ * Takes a builder's message without copying it, for a parent builder that keeps it in its own
+ * draft; the builder copies its draft before its next change. The parent never changes the
+ * objects of a taken message (it replaces them). Internal to the builders.
+ */
+export const TAKE = Symbol('xdskit.builders.take');
+
+/** The message of a typed config, read without a copy when it is a builder. */
+export function peekMessage<T>(config: TypedConfig<T>): T {
+  const peek = (config as unknown as Record<symbol, (() => T) | undefined>)[PEEK];
+  return peek ? peek.call(config) : config.toMessage();
+}
+
+/** The message of a builder, taken without a copy (see {@link TAKE}). */
+export function takeMessage<T extends object>(builder: MessageBuilder<T>): T {
+  return builder[TAKE]();
 }
 
 /** Marks an error thrown by {@link fail} without an owner: the builder method it escapes names it. */
@@ -87,6 +114,37 @@ export function duplicate(owner: string, path: string, what: string, name: strin
 
 const labelled = new WeakSet<object>();
 
+type Method = (this: object, ...args: unknown[]) => unknown;
+
+function relabel(e: unknown, builder: object): never {
+  if (isXdsValidationError(e) && (e as unknown as Record<symbol, unknown>)[UNOWNED] && e.problems.length === 1) {
+    fail(e.problems[0]!, (builder as { label: string }).label);
+  }
+  throw e;
+}
+
+/** A method that re-throws an unowned build error naming its builder (calls passed by arity, no rest array). */
+function labelling(method: Method): Method {
+  return function (this: object, a?: unknown, b?: unknown, c?: unknown) {
+    try {
+      switch (arguments.length) {
+        case 0:
+          return method.call(this);
+        case 1:
+          return method.call(this, a);
+        case 2:
+          return method.call(this, a, b);
+        case 3:
+          return method.call(this, a, b, c);
+        default:
+          return method.apply(this, arguments as unknown as unknown[]);
+      }
+    } catch (e) {
+      relabel(e, this);
+    }
+  };
+}
+
 /**
  * Wraps the methods of a builder class (and its builder superclasses) once, so that an error
  * {@link fail} threw without an owner — from `parseDuration`, `toAddress` and the other value
@@ -100,20 +158,7 @@ function labelErrors(proto: object, stop: object): void {
       if (key === 'constructor' || key === 'finish') continue;
       const d = Object.getOwnPropertyDescriptor(p, key);
       if (!d || typeof d.value !== 'function') continue;
-      const method = d.value as (...args: unknown[]) => unknown;
-      Object.defineProperty(p, key, {
-        ...d,
-        value: function (this: MessageBuilder<object>, ...args: unknown[]) {
-          try {
-            return method.apply(this, args);
-          } catch (e) {
-            if (isXdsValidationError(e) && (e as unknown as Record<symbol, unknown>)[UNOWNED] && e.problems.length === 1) {
-              fail(e.problems[0]!, (this as unknown as { label: string }).label);
-            }
-            throw e;
-          }
-        },
-      });
+      Object.defineProperty(p, key, { ...d, value: labelling(d.value as Method) });
     }
   }
 }
@@ -138,17 +183,29 @@ export type Props<B> = {
  * The base class of every builder: holds the draft message of type `T` (full name `typeName`).
  */
 export abstract class MessageBuilder<T extends object> implements TypedConfig<T> {
-  /** The draft message this builder writes into. */
-  protected readonly draft: T;
-  private transforms?: ((message: T) => T | void)[];
+  /** Full proto name of the message this builder builds. */
+  declare readonly typeName: TypeName;
+  // Assigned in the constructor rather than as class fields: builders are made by the thousand.
+  private declare current: T;
+  /** True while objects of `current` are also held elsewhere (a parent's draft): copy before changing. */
+  private declare shared: boolean;
+  private declare transforms: ((message: T) => T | void)[] | undefined;
 
-  constructor(
-    /** Full proto name of the message this builder builds. */
-    readonly typeName: TypeName,
-    init: T,
-  ) {
-    this.draft = init;
+  constructor(typeName: TypeName, init: T) {
+    this.typeName = typeName;
+    this.current = init;
+    this.shared = false;
+    this.transforms = undefined;
     labelErrors(new.target.prototype, MessageBuilder.prototype);
+  }
+
+  /** The draft message this builder writes into (a private copy once it was taken by a parent). */
+  protected get draft(): T {
+    if (this.shared) {
+      this.current = deepCopy(this.current);
+      this.shared = false;
+    }
+    return this.current;
   }
 
   /** What this builder is, in error messages: `cluster "api"`. */
@@ -161,7 +218,7 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
    * (camelCase properties, oneofs as `{ $case, ... }`, wrappers as bare values).
    */
   set(fields: Partial<T>): this {
-    Object.assign(this.draft, fields);
+    Object.assign(this.draft, deepCopy(fields));
     return this;
   }
 
@@ -192,9 +249,27 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
     return this;
   }
 
-  /** Fills in what the draft leaves to be derived (defaults Envoy needs, ordering). */
+  /**
+   * Fills in what the draft leaves to be derived (defaults Envoy needs, ordering). It gets a
+   * shallow copy of the draft: it may set fields, never change the objects they hold.
+   */
   protected finish(message: T): T {
     return message;
+  }
+
+  /** The finished message; shares objects with the draft unless `.with()` functions ran. */
+  [PEEK](): T {
+    if (!this.transforms) return this.finish({ ...this.current });
+    let m = this.finish(deepCopy(this.current));
+    for (const fn of this.transforms) m = fn(m) ?? m;
+    return m;
+  }
+
+  /** The finished message for a parent to keep; the draft is copied before the next change. */
+  [TAKE](): T {
+    const m = this[PEEK]();
+    this.shared = true;
+    return m;
   }
 
   /**
@@ -202,9 +277,7 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
    * the `.with()` functions applied.
    */
   toMessage(): T {
-    let m = this.finish(deepCopy(this.draft));
-    if (this.transforms) for (const fn of this.transforms) m = fn(m) ?? m;
-    return m;
+    return this.transforms ? this[PEEK]() : deepCopy(this[PEEK]());
   }
 
   /**

@@ -19,7 +19,7 @@ import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endp
 import { RoutingPriority } from '../gen/envoy/config/core/v3/base.js';
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions as CoreHttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import type { HttpProtocolOptions } from '../gen/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
-import { MessageBuilder, deepCopy, fail, packConfig, push, putMap, typed, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, fail, packConfig, push, putMap, takeMessage, typed, type Props, type TypedConfig } from './builder.js';
 import type { AddressInput } from './address.js';
 import { mergeMetadata, type EnumName, type Metadata } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -490,17 +490,13 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   // -- endpoints
 
-  private assignment(): ClusterLoadAssignment {
-    return (this.draft.loadAssignment ??= { clusterName: this.draft.name });
-  }
-
   /**
    * The inline endpoints (STATIC, STRICT_DNS, LOGICAL_DNS clusters): an `endpoints()` builder or
    * a ClusterLoadAssignment. Its cluster name defaults to this cluster's.
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#envoy-v3-api-field-config-cluster-v3-cluster-load-assignment
    */
   loadAssignment(assignment: EndpointsBuilder | ClusterLoadAssignment): this {
-    const m = assignment instanceof EndpointsBuilder ? assignment.toMessage() : deepCopy(assignment);
+    const m = assignment instanceof EndpointsBuilder ? takeMessage(assignment) : deepCopy(assignment);
     if (!m.clusterName) m.clusterName = this.draft.name;
     this.draft.loadAssignment = m;
     return this;
@@ -522,11 +518,14 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/endpoint/v3/endpoint_components.proto#config-endpoint-v3-lbendpoint
    */
   endpoint(address: AddressInput, options: EndpointOptions = {}): this {
-    const cla = this.assignment();
-    const groups = (cla.endpoints ??= []);
-    let group = groups.find((g) => !g.locality && !g.priority);
-    if (!group) groups.push((group = {}));
-    group.lbEndpoints = push(group.lbEndpoints, lbEndpoint(address, options, 'load_assignment.endpoints.lb_endpoints'));
+    const e = lbEndpoint(address, options, 'load_assignment.endpoints.lb_endpoints');
+    // The assignment may be shared with the endpoints builder it came from: replace, never change.
+    const cla = this.draft.loadAssignment ?? { clusterName: this.draft.name };
+    const groups = [...(cla.endpoints ?? [])];
+    const i = groups.findIndex((g) => !g.locality && !g.priority);
+    if (i < 0) groups.push({ lbEndpoints: [e] });
+    else groups[i] = { ...groups[i], lbEndpoints: [...(groups[i]!.lbEndpoints ?? []), e] };
+    this.draft.loadAssignment = { ...cla, endpoints: groups };
     return this;
   }
 
@@ -551,7 +550,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   protected override finish(m: Cluster): Cluster {
     if (this.httpOptions) {
-      m.typedExtensionProtocolOptions = putMap(m.typedExtensionProtocolOptions, HTTP_PROTOCOL_OPTIONS, packConfig(typed(HTTP_PROTOCOL_OPTIONS, this.httpOptions)));
+      m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: packConfig(typed(HTTP_PROTOCOL_OPTIONS, this.httpOptions)) };
     }
     return m;
   }

@@ -41,6 +41,10 @@ function fromNanos(total: bigint, input: unknown, path: string): DurationMessage
   return { seconds: String(total / NANOS_PER_SECOND), nanos: Number(total % NANOS_PER_SECOND) };
 }
 
+const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+/** One `<integer><unit>` part, the common case, read without BigInt. */
+const SIMPLE = /^(\d{1,9})(ns|us|µs|ms|s|m|h)$/;
+
 /** Parses a decimal with optional fraction, times a unit in nanoseconds, exactly. */
 function partNanos(num: string, unit: bigint): bigint | undefined {
   const [int = '', frac = ''] = num.split('.');
@@ -75,6 +79,19 @@ export function parseDuration(input: DurationInput, path = ''): DurationMessage 
     const s = input;
     if (s.startsWith('-')) invalid(input, path, `invalid duration ${JSON.stringify(s)}: must not be negative`);
     if (s === '0') return { seconds: '0', nanos: 0 };
+    const simple = SIMPLE.exec(s);
+    if (simple) {
+      // Whole units of a second or more give whole seconds; smaller units stay below 2^53 ns.
+      const n = Number(simple[1]);
+      const unit = UNIT_NANOS[simple[2]!]!;
+      if (unit >= 1e9) {
+        const seconds = n * (unit / 1e9);
+        if (seconds <= Number(MAX_SECONDS)) return { seconds: String(seconds), nanos: 0 };
+      } else {
+        const total = n * unit;
+        if (Number.isSafeInteger(total)) return { seconds: String(Math.floor(total / 1e9)), nanos: total % 1e9 };
+      }
+    }
     if (s.length === 0) invalid(input, path, `invalid duration "": ${EXPECTED}`);
     let rest = s;
     let total = 0n;

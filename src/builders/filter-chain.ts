@@ -10,7 +10,7 @@ import {
   type FilterChainMatch,
 } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { TransportSocket } from '../gen/envoy/config/core/v3/base.js';
-import { MessageBuilder, deepCopy, duplicate, packConfig, push, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, packConfig, push, takeMessage, type Props, type TypedConfig } from './builder.js';
 import { toCidr, type CidrRange } from './address.js';
 import { enumValue, mergeMetadata, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
@@ -275,5 +275,5 @@ export function filterChain(name?: string, props?: Props<FilterChainBuilder>): F
 
 /** A FilterChain message of a builder or message (a copy). */
 export function toFilterChain(fc: FilterChainBuilder | FilterChain): FilterChain {
-  return fc instanceof FilterChainBuilder ? fc.toMessage() : deepCopy(fc);
+  return fc instanceof FilterChainBuilder ? takeMessage(fc) : deepCopy(fc);
 }

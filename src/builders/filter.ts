@@ -11,7 +11,7 @@ import type { TypeMap } from '../gen/codecs.js';
 import type { Filter as NetworkFilterMessage, ListenerFilter as ListenerFilterMessage } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, fail, typed, type TypedConfig } from './builder.js';
+import { MessageBuilder, PEEK, deepCopy, fail, peekMessage, typed, type TypedConfig } from './builder.js';
 
 export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
 
@@ -21,7 +21,7 @@ export type Msg<N extends TypeName> = TypeMap[N];
 /** Base of filter builders: a filter name and the builder of its typed config. */
 export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> {
   /** The filter's name (by default the canonical extension name, e.g. `envoy.filters.http.router`). */
-  protected filterName: string;
+  protected declare filterName: string;
 
   constructor(name: string, typeName: TypeName, init: T) {
     super(typeName, init);
@@ -45,7 +45,7 @@ export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> 
 
   /** The packed typed config of this filter. */
   protected packed() {
-    return pack(this.typeName, this.toMessage() as never);
+    return pack(this.typeName, this[PEEK]() as never);
   }
 }
 
@@ -55,9 +55,10 @@ export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> 
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpfilter
  */
 export class HttpFilter<T extends object = object> extends FilterBuilder<T> {
-  private readonly kind = 'http' as const;
-  private isOptional = false;
-  private isDisabled = false;
+  /** Brand: makes the HTTP, network and listener filter classes distinct types. */
+  private declare readonly kind: 'http';
+  private declare isOptional?: boolean;
+  private declare isDisabled?: boolean;
 
   protected get label(): string {
     return `http filter ${JSON.stringify(this.filterName)}`;
@@ -101,7 +102,8 @@ export class HttpFilter<T extends object = object> extends FilterBuilder<T> {
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-filter
  */
 export class NetworkFilter<T extends object = object> extends FilterBuilder<T> {
-  private readonly kind = 'network' as const;
+  /** Brand: makes the HTTP, network and listener filter classes distinct types. */
+  private declare readonly kind: 'network';
 
   protected get label(): string {
     return `network filter ${JSON.stringify(this.filterName)}`;
@@ -122,7 +124,8 @@ export class NetworkFilter<T extends object = object> extends FilterBuilder<T> {
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-listenerfilter
  */
 export class ListenerFilter<T extends object = object> extends FilterBuilder<T> {
-  private readonly kind = 'listener' as const;
+  /** Brand: makes the HTTP, network and listener filter classes distinct types. */
+  private declare readonly kind: 'listener';
 
   protected get label(): string {
     return `listener filter ${JSON.stringify(this.filterName)}`;
@@ -155,7 +158,7 @@ export function configArgs(typeOrConfig: TypeRef | TypedConfig, message: unknown
     typeof typeOrConfig === 'object' && typeOrConfig !== null && 'toMessage' in typeOrConfig && 'typeName' in typeOrConfig
       ? (typeOrConfig as TypedConfig)
       : typed(typeOrConfig as TypeRef, (message ?? {}) as never);
-  return { typeName: cfg.typeName as TypeName, draft: deepCopy(cfg.toMessage() as object) };
+  return { typeName: cfg.typeName as TypeName, draft: deepCopy(peekMessage(cfg) as object) };
 }
 
 /** Message of a type reference, for the generic filter factories. */

@@ -15,7 +15,7 @@ import {
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import type { Http2ProtocolOptions, HttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import { HttpProtocolOptions_HeadersWithUnderscoresAction } from '../gen/envoy/config/core/v3/protocol.js';
-import { deepCopy, duplicate, fail, packConfig, push, type Props, type TypedConfig } from './builder.js';
+import { deepCopy, duplicate, fail, packConfig, push, takeMessage, type Props, type TypedConfig } from './builder.js';
 import { enumValue, type AccessLogMessage, type EnumName } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
 import { parseDuration, type DurationInput } from './duration.js';
@@ -85,7 +85,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
    */
   routeConfig(config: RouteConfigBuilder | RouteConfiguration): this {
     this.routeSource('routeConfig');
-    this.draft.routeSpecifier = { $case: 'routeConfig', routeConfig: config instanceof RouteConfigBuilder ? config.toMessage() : deepCopy(config) };
+    this.draft.routeSpecifier = { $case: 'routeConfig', routeConfig: config instanceof RouteConfigBuilder ? takeMessage(config) : deepCopy(config) };
     return this;
   }
 

@@ -21,7 +21,7 @@ import {
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import { RoutingPriority } from '../gen/envoy/config/core/v3/base.js';
 import type { MessageOf, TypeRef } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, putMap, typed, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, putMap, takeMessage, typed, type Props, type TypedConfig } from './builder.js';
 import {
   mergeMetadata,
   runtimeFraction,
@@ -744,7 +744,7 @@ export class VirtualHostBuilder extends HeadersBuilder<VirtualHost> {
    */
   routes(...routes: (RouteBuilder | Route)[]): this {
     for (const r of routes) {
-      const m = r instanceof RouteBuilder ? r.toMessage() : deepCopy(r);
+      const m = r instanceof RouteBuilder ? takeMessage(r) : deepCopy(r);
       if (m.name) {
         if (this.routeNames.has(m.name)) duplicate(this.label, 'routes', 'route name', m.name);
         this.routeNames.add(m.name);
@@ -852,7 +852,7 @@ export class RouteConfigBuilder extends HeadersBuilder<RouteConfiguration> {
    */
   virtualHosts(...hosts: (VirtualHostBuilder | VirtualHost)[]): this {
     for (const h of hosts) {
-      const m = h instanceof VirtualHostBuilder ? h.toMessage() : deepCopy(h);
+      const m = h instanceof VirtualHostBuilder ? takeMessage(h) : deepCopy(h);
       const name = m.name ?? '';
       if (this.vhostNames.has(name)) duplicate(this.label, 'virtual_hosts', 'virtual host', name);
       for (const d of m.domains ?? []) {

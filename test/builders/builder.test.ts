@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isXdsValidationError, unpack, type Any } from 'xdskit';
-import { cluster, filterChain, hcm, httpFilter, listener, router, typed } from 'xdskit/builders';
+import { cluster, endpoints, filterChain, hcm, httpFilter, listener, route, routeConfig, router, typed, virtualHost } from 'xdskit/builders';
 
 function thrown(fn: () => unknown): Error & { problems: { path: string; rule: string; message: string }[] } {
   try {
@@ -74,6 +74,37 @@ describe('every builder', () => {
     const l = listener('l').address('0.0.0.0:80').filterChain(chain);
     chain.serverNames('late.example.com');
     expect(l.build().filterChains![0]!.filterChainMatch).toBeUndefined();
+  });
+
+  it('keeps a nested builder and its parent independent both ways after adding (copy on write)', () => {
+    const e = endpoints('api').endpoint('10.0.0.1:80');
+    const c = cluster('api').loadAssignment(e);
+    e.endpoint('10.0.0.2:80');
+    c.endpoint('10.0.0.3:80');
+    const addrs = (cla: { endpoints?: { lbEndpoints?: { hostIdentifier?: unknown }[] }[] } | undefined) =>
+      cla!.endpoints!.flatMap((g) => g.lbEndpoints!.map((x) => (x.hostIdentifier as { endpoint: { address: { address: { socketAddress: { address: string } } } } }).endpoint.address.address.socketAddress.address));
+    expect(addrs(c.build().loadAssignment)).toEqual(['10.0.0.1', '10.0.0.3']);
+    expect(addrs(e.build())).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(addrs(c.build().loadAssignment)).toEqual(['10.0.0.1', '10.0.0.3']);
+  });
+
+  it('does not let a change to a built message reach the builder or the next build', () => {
+    const v = virtualHost('v').domain('a').route(route('r').prefix('/').cluster('c'));
+    const rc = routeConfig('rc').virtualHost(v);
+    const first = rc.build();
+    first.virtualHosts![0]!.routes![0]!.name = 'changed';
+    first.virtualHosts![0]!.domains!.push('b');
+    const second = rc.build();
+    expect(second.virtualHosts![0]!.routes![0]!.name).toBe('r');
+    expect(second.virtualHosts![0]!.domains).toEqual(['a']);
+    expect(v.build().domains).toEqual(['a']);
+  });
+
+  it('copies the fields given to .set()', () => {
+    const md = { filterMetadata: { a: { k: 1 } } };
+    const b = cluster('c').set({ metadata: md });
+    md.filterMetadata.a.k = 2;
+    expect(b.build().metadata).toEqual({ filterMetadata: { a: { k: 1 } } });
   });
 
   it('validates in build() and reports every problem, naming what was built', () => {
