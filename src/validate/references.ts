@@ -9,7 +9,7 @@
  */
 import { findMessageSchema, type FieldSchema, type MessageSchema } from '../registry/schema.js';
 import { ancestor, fieldValue, walk, type Visit } from './semantic/walk.js';
-import { oneof } from './semantic/util.js';
+import { at, oneof } from './semantic/util.js';
 import { discoveryType } from './semantic/cluster.js';
 import { Unpacker } from './unpack.js';
 
@@ -91,10 +91,6 @@ export function sourceOf(configSource: unknown): ReferenceSource {
     default:
       return configSource ? 'api' : 'static';
   }
-}
-
-function at(path: string, name: string): string {
-  return path ? `${path}.${name}` : name;
 }
 
 /** The cluster-naming fields of a type, resolved against its schema once. */

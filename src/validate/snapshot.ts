@@ -13,7 +13,7 @@ import { RESOURCE_KINDS, resourceKindOf, resourceName, type ResourceKind } from 
 import { collectReferences, type Reference, type ReferenceKind } from './references.js';
 import { validate, type ValidationResult } from './validate.js';
 import { discoveryType } from './semantic/cluster.js';
-import { oneof, show } from './semantic/util.js';
+import { at, oneof, show } from './semantic/util.js';
 import { Unpacker } from './unpack.js';
 import type { Bootstrap } from '../gen/envoy/config/bootstrap/v3/bootstrap.js';
 
@@ -137,10 +137,6 @@ function boundAddresses(l: any): { key: string; path: string }[] {
   add(l?.address, 'address');
   (l?.additionalAddresses ?? []).forEach((x: any, i: number) => add(x?.address, `additional_addresses[${i}].address`));
   return out;
-}
-
-function at(path: string, name: string): string {
-  return path ? `${path}.${name}` : name;
 }
 
 interface CrossCheck {

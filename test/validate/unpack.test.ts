@@ -15,7 +15,7 @@ const isAny = (v: any): v is Any => typeof v?.typeUrl === 'string' && v.value in
 function anysIn(value: unknown, into = new Map<string, number>()): Map<string, number> {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return into;
   if (isAny(value)) {
-    const name = typeInfo(value.typeUrl).fullName;
+    const name = typeInfo(value.typeUrl as string).fullName;
     into.set(name, (into.get(name) ?? 0) + 1);
     return anysIn(unpack(value), into);
   }

@@ -9,3 +9,4 @@ export * from './string.js';
 export * from './number.js';
 export * from './time.js';
 export * from './field.js';
+export * from './range.js';

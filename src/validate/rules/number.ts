@@ -12,6 +12,7 @@
 import { findEnumSchema } from '../../registry/schema.js';
 import { show } from '../../registry/errors.js';
 import { INT32_KINDS, INT64_KINDS, type LocalCheck, type Reporter, type RuleSet } from './types.js';
+import { compileRange, type Order } from './range.js';
 
 type Num = number | bigint;
 
@@ -63,6 +64,7 @@ export function kindDescription(kind: string): string {
 }
 
 const fmt = (v: Num) => String(v);
+const NUMBER_ORDER: Order<Num> = { lt: (a, b) => a < b, le: (a, b) => a <= b };
 
 /**
  * Compiles the rules of one numeric kind (FloatRules, Int64Rules...) into a check.
@@ -83,40 +85,8 @@ export function compileNumber(kind: string, r: RuleSet, prefix: string = kind): 
     });
   }
 
-  const lowKey = r.gt !== undefined ? 'gt' : r.gte !== undefined ? 'gte' : undefined;
-  const highKey = r.lt !== undefined ? 'lt' : r.lte !== undefined ? 'lte' : undefined;
-  const low = lowKey ? conv(r[lowKey]) : undefined;
-  const high = highKey ? conv(r[highKey]) : undefined;
-  // NaN compares false with everything, so `!(v > low)` rejects it like protoc-gen-validate.
-  const aboveLow = (v: Num) => (lowKey === 'gt' ? v > low! : v >= low!);
-  const belowHigh = (v: Num) => (highKey === 'lt' ? v < high! : v <= high!);
-  const lowText = low === undefined ? '' : lowKey === 'gt' ? `greater than ${fmt(low)}` : `at least ${fmt(low)}`;
-  const highText = high === undefined ? '' : highKey === 'lt' ? `less than ${fmt(high)}` : `at most ${fmt(high)}`;
-  if (lowKey && highKey) {
-    const range = `${lowKey === 'gt' ? '(' : '['}${fmt(low!)}, ${fmt(high!)}${highKey === 'lt' ? ')' : ']'}`;
-    if (high! > low!) {
-      checks.push((v, raw, rep) => {
-        if (!aboveLow(v)) rep.fail(name(lowKey), `must be inside the range ${range}, got ${fmt(v)}`, raw);
-        else if (!belowHigh(v)) rep.fail(name(highKey), `must be inside the range ${range}, got ${fmt(v)}`, raw);
-      });
-    } else {
-      // Exclusive range: the value must not fall between high and low.
-      const outside = `${highKey === 'lt' ? '[' : '('}${fmt(high!)}, ${fmt(low!)}${lowKey === 'gt' ? ']' : ')'}`;
-      checks.push((v, raw, rep) => {
-        if (!aboveLow(v) && !belowHigh(v)) {
-          rep.fail(name(`${lowKey}_${highKey}_exclusive`), `must be outside the range ${outside} (${lowText} or ${highText}), got ${fmt(v)}`, raw);
-        }
-      });
-    }
-  } else if (lowKey) {
-    checks.push((v, raw, rep) => {
-      if (!aboveLow(v)) rep.fail(name(lowKey), `must be ${lowText}, got ${fmt(v)}`, raw);
-    });
-  } else if (highKey) {
-    checks.push((v, raw, rep) => {
-      if (!belowHigh(v)) rep.fail(name(highKey), `must be ${highText}, got ${fmt(v)}`, raw);
-    });
-  }
+  const range = compileRange(r, conv, NUMBER_ORDER, fmt, name);
+  if (range) checks.push(range);
 
   if (Array.isArray(r.in) && r.in.length) {
     const vals: Num[] = r.in.map(conv);

@@ -10,6 +10,7 @@
  */
 import { show } from '../../registry/errors.js';
 import type { LocalCheck, Reporter, RuleSet } from './types.js';
+import { compileRange, type Order } from './range.js';
 
 /** A Duration or Timestamp as a comparable pair. */
 interface Instant {
@@ -31,6 +32,7 @@ function read(v: unknown): Instant | undefined {
 }
 
 const cmp = (a: Instant, b: Instant) => (a.s !== b.s ? a.s - b.s : a.n - b.n);
+const INSTANT_ORDER: Order<Instant> = { lt: (a, b) => cmp(a, b) < 0, le: (a, b) => cmp(a, b) <= 0 };
 
 /** Formats a duration like proto3 JSON does: `1.5s`, `-0.250s`, `0s`. */
 export function formatDuration(d: Instant): string {
@@ -83,38 +85,8 @@ function compileTime(kind: 'duration' | 'timestamp', r: RuleSet, prefix: string)
       if (cmp(v, c) !== 0) rep.fail(name('const'), `must equal ${text(c)}, got ${text(v)}`, raw);
     });
   }
-  const lowKey = r.gt !== undefined ? 'gt' : r.gte !== undefined ? 'gte' : undefined;
-  const highKey = r.lt !== undefined ? 'lt' : r.lte !== undefined ? 'lte' : undefined;
-  const low = lowKey ? conv(r[lowKey]) : undefined;
-  const high = highKey ? conv(r[highKey]) : undefined;
-  const aboveLow = (v: Instant) => (lowKey === 'gt' ? cmp(v, low!) > 0 : cmp(v, low!) >= 0);
-  const belowHigh = (v: Instant) => (highKey === 'lt' ? cmp(v, high!) < 0 : cmp(v, high!) <= 0);
-  const lowText = !low ? '' : lowKey === 'gt' ? `greater than ${text(low)}` : `at least ${text(low)}`;
-  const highText = !high ? '' : highKey === 'lt' ? `less than ${text(high)}` : `at most ${text(high)}`;
-  if (lowKey && highKey) {
-    const range = `${lowKey === 'gt' ? '(' : '['}${text(low!)}, ${text(high!)}${highKey === 'lt' ? ')' : ']'}`;
-    if (cmp(high!, low!) > 0) {
-      checks.push((v, raw, rep) => {
-        if (!aboveLow(v)) rep.fail(name(lowKey), `must be inside the range ${range}, got ${text(v)}`, raw);
-        else if (!belowHigh(v)) rep.fail(name(highKey), `must be inside the range ${range}, got ${text(v)}`, raw);
-      });
-    } else {
-      const outside = `${highKey === 'lt' ? '[' : '('}${text(high!)}, ${text(low!)}${lowKey === 'gt' ? ']' : ')'}`;
-      checks.push((v, raw, rep) => {
-        if (!aboveLow(v) && !belowHigh(v)) {
-          rep.fail(name(`${lowKey}_${highKey}_exclusive`), `must be outside the range ${outside} (${lowText} or ${highText}), got ${text(v)}`, raw);
-        }
-      });
-    }
-  } else if (lowKey) {
-    checks.push((v, raw, rep) => {
-      if (!aboveLow(v)) rep.fail(name(lowKey), `must be ${lowText}, got ${text(v)}`, raw);
-    });
-  } else if (highKey) {
-    checks.push((v, raw, rep) => {
-      if (!belowHigh(v)) rep.fail(name(highKey), `must be ${highText}, got ${text(v)}`, raw);
-    });
-  }
+  const range = compileRange(r, conv, INSTANT_ORDER, text, name);
+  if (range) checks.push(range);
   if (Array.isArray(r.in) && r.in.length) {
     const vals = r.in.map(conv);
     checks.push((v, raw, rep) => {

@@ -14,26 +14,13 @@
 import type { Any } from '../../registry/codec.js';
 import { findMessageSchema, messageNames, type FieldSchema, type MessageSchema } from '../../registry/schema.js';
 import { typeOfUrl, Unpacker } from '../unpack.js';
+import { ANY, DURATION, OPAQUE as SPECIAL_SHAPES, TIMESTAMP, WRAPPERS } from '../rules/types.js';
 
-const ANY = 'google.protobuf.Any';
-/** Well-known types whose values are not messages worth walking. */
-const OPAQUE = new Set([
-  'google.protobuf.Struct',
-  'google.protobuf.Value',
-  'google.protobuf.ListValue',
-  'google.protobuf.Duration',
-  'google.protobuf.Timestamp',
-  'google.protobuf.BoolValue',
-  'google.protobuf.StringValue',
-  'google.protobuf.BytesValue',
-  'google.protobuf.UInt32Value',
-  'google.protobuf.UInt64Value',
-  'google.protobuf.Int32Value',
-  'google.protobuf.Int64Value',
-  'google.protobuf.DoubleValue',
-  'google.protobuf.FloatValue',
-  'google.protobuf.Empty',
-]);
+/**
+ * Well-known types whose values are not messages worth walking: wrappers (bare primitives in
+ * ts-proto), Duration, Timestamp, Struct, Value, ListValue, FieldMask, Empty.
+ */
+const OPAQUE: ReadonlySet<string> = new Set([...Object.keys(WRAPPERS), ...SPECIAL_SHAPES, DURATION, TIMESTAMP, 'google.protobuf.Empty']);
 
 /** One message reached by {@link walk}, with the chain of messages that contain it. */
 export interface Visit {
