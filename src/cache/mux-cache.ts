@@ -2,6 +2,8 @@
  * Serving types from different caches: EDS from a `LinearCache`, the rest from a
  * `SnapshotCache`, say.
  */
+import type { Node } from '../gen/envoy/config/core/v3/base.js';
+import { byNodeId } from './node-key.js';
 import { resolveTypeUrl, type TypeKey } from './snapshot.js';
 import type { ConfigWatcher, DeltaWatch, SotwWatch, WatchOptions } from './watch.js';
 
@@ -15,6 +17,8 @@ import type { ConfigWatcher, DeltaWatch, SotwWatch, WatchOptions } from './watch
  */
 export class MuxCache implements ConfigWatcher {
   private readonly routes = new Map<string, ConfigWatcher>();
+  /** The cache whose node key this one uses. */
+  private readonly keyed: ConfigWatcher | undefined;
 
   /**
    * @param byType the cache of each type (kind, type URL or full name)
@@ -26,6 +30,7 @@ export class MuxCache implements ConfigWatcher {
   ) {
     const entries = byType instanceof Map ? [...byType] : Object.entries(byType);
     for (const [type, cache] of entries) this.routes.set(resolveTypeUrl(type as TypeKey), cache);
+    this.keyed = fallback?.nodeKey ? fallback : [...this.routes.values()].find((c) => c.nodeKey);
   }
 
   /** The cache serving a type. Throws when no cache serves it. */
@@ -34,6 +39,15 @@ export class MuxCache implements ConfigWatcher {
     const c = this.routes.get(typeUrl) ?? this.fallback;
     if (!c) throw new Error(`no cache serves ${typeUrl}`);
     return c;
+  }
+
+  /**
+   * The node key of a client's `Node`: the fallback cache's, else that of the first cache given
+   * that keys nodes (a `SnapshotCache`), else `node.id`. A server groups its status by it, so it
+   * matches the keys snapshots are set under.
+   */
+  nodeKey(node: Node | undefined): string {
+    return this.keyed ? this.keyed.nodeKey!(node) : byNodeId(node);
   }
 
   /** Opens a SotW watch on the cache serving the type. */

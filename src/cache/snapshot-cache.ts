@@ -2,7 +2,7 @@
  * The snapshot cache: a snapshot per node key, served to that key's watches.
  */
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
-import { XdsValidationError, type Problem } from '../registry/errors.js';
+import { XdsValidationError, isXdsValidationError, type Problem } from '../registry/errors.js';
 import { validateSnapshot, type SnapshotOptions as ValidateSnapshotOptions } from '../validate/index.js';
 import { Channel, batch } from './channel.js';
 import { changedNames } from './diff.js';
@@ -57,6 +57,17 @@ export interface SnapshotCacheOptions extends WatchEngineOptions {
    * @default undefined (never)
    */
   readonly nodeIdleTimeout?: number;
+  /**
+   * The snapshot of a node key the cache has none for, asked when a watch opens for that key
+   * (a stream's first request of a type, a unary fetch): a default config, or one built on
+   * demand from the client's `Node`. What it returns is set as by `setSnapshot`, validated when
+   * the cache validates; a rejected one is recorded in `status(key).rejected` and the watch
+   * opens without a snapshot, as when the hook returns `undefined`. It is asked again at the
+   * next watch of the key while the key has no snapshot. An error it throws fails the watch.
+   * @default undefined (a watch of a key without a snapshot waits for `setSnapshot`)
+   * @example new SnapshotCache({ snapshotFor: (key, node) => (node?.cluster === 'edge' ? edgeDefaults : undefined) })
+   */
+  readonly snapshotFor?: (key: string, node: Node | undefined) => Snapshot | undefined;
   /**
    * The clock, in milliseconds.
    * @default Date.now
@@ -162,6 +173,7 @@ export class SnapshotCache implements ConfigWatcher {
   private readonly validateDefault: SnapshotValidation;
   private readonly now: () => number;
   private readonly idleTimeout: number | undefined;
+  private readonly snapshotFor: SnapshotCacheOptions['snapshotFor'];
   private readonly timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(options: SnapshotCacheOptions = {}) {
@@ -171,6 +183,7 @@ export class SnapshotCache implements ConfigWatcher {
     this.validateDefault = options.validate ?? false;
     this.now = options.now ?? Date.now;
     this.idleTimeout = options.nodeIdleTimeout;
+    this.snapshotFor = options.snapshotFor;
     if (options.heartbeatInterval !== undefined) {
       const t = setInterval(() => this.heartbeat(), options.heartbeatInterval);
       unref(t);
@@ -332,9 +345,22 @@ export class SnapshotCache implements ConfigWatcher {
     return batch(() => this.ctx.heartbeat());
   }
 
+  /** Sets the snapshot the `snapshotFor` hook gives for a key without one, if it gives one. */
+  private fill(key: string, node: Node | undefined): void {
+    const snapshot = this.snapshotFor?.(key, node);
+    if (!snapshot) return;
+    try {
+      this.setSnapshot(key, snapshot);
+    } catch (e) {
+      // Recorded in status(key).rejected; the watch opens without a snapshot.
+      if (!isXdsValidationError(e)) throw e;
+    }
+  }
+
   private open<W extends BaseWatch>(options: WatchOptions, make: (ch: Channel<BaseWatch>, onClose: (w: BaseWatch) => void) => W): W {
     const typeUrl = resolveTypeUrl(options.typeUrl);
     const key = this.keyOf(options.node);
+    if (this.snapshotFor && !this.states.get(key)?.snapshot) this.fill(key, options.node);
     const state = this.state(key);
     const now = this.now();
     if (options.node) state.node = options.node;

@@ -190,7 +190,7 @@ export abstract class BaseWatch {
   protected readonly ttlNames = new Set<string>();
 
   constructor(
-    /** @internal */ readonly channel: Channel<BaseWatch>,
+    private readonly channel: Channel<BaseWatch>,
     protected readonly ctx: WatchContext,
     private readonly options: WatchOptions,
     private readonly onClose: (w: BaseWatch) => void,
@@ -212,6 +212,19 @@ export abstract class BaseWatch {
   /** True when `take()` may return an update (something changed since the last take). */
   get pending(): boolean {
     return !this.closedFlag && (this.all || this.dirty.size > 0 || this.heartbeat || this.hasForced());
+  }
+
+  /**
+   * The current resources of the watched type for this watch's node key (or its linear cache),
+   * read-only: what `take()` computes updates from. `undefined` while the node key has no
+   * snapshot. Entries are shared by every stream: never mutate them.
+   *
+   * A server reads it to answer without waiting for an update (a unary fetch of a type the
+   * client already holds), to tell which subscribed names exist, and to report what a client
+   * holds (CSDS).
+   */
+  get view(): ResourceView | undefined {
+    return this.channel.view;
   }
 
   /** The versions of the resources the client was sent and still holds (name → version). */
@@ -663,4 +676,10 @@ export interface ConfigWatcher {
   watchSotw(options: WatchOptions): SotwWatch;
   /** Opens a delta watch (a `Delta*` stream's type). */
   watchDelta(options: WatchOptions): DeltaWatch;
+  /**
+   * The key a client's `Node` is served under (what a server groups its status by). Caches
+   * that serve every node alike (`LinearCache`) leave it out.
+   * @default undefined (a server then keys nodes by `node.id`)
+   */
+  nodeKey?(node: Node | undefined): string;
 }

@@ -22,7 +22,7 @@ import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
 import type { DeltaWatch, SotwWatch } from '../cache/watch.js';
 import { TypeUrl } from '../registry/type-urls.js';
 import { checkNode, peerOf, type AuthorizeResult, type Peer } from './auth.js';
-import { StreamError, viewOf, type ServerContext, type TypeSlot, type XdsStream } from './stream.js';
+import { StreamError, type ServerContext, type TypeSlot, type XdsStream } from './stream.js';
 
 /** Decides whether a peer may read CSDS (every node's config). */
 export type AuthorizeCsds = (peer: Peer) => AuthorizeResult | Promise<AuthorizeResult>;
@@ -79,7 +79,7 @@ function configsOf(slot: TypeSlot<SotwWatch | DeltaWatch>, withContents: boolean
   const out: ClientConfig_GenericXdsConfig[] = [];
   const r = slot.record;
   const watch = slot.watch;
-  const view = viewOf(watch) as { get(name: string): { version: string; bytes: Uint8Array } | undefined } | undefined;
+  const view = watch.view;
   const acked = slot.lastNonce !== undefined && r.ackedNonce === slot.lastNonce;
   const nack = r.lastNack && r.lastNack.nonce === slot.lastNonce ? r.lastNack : undefined;
   const sent = watch.sentVersions();

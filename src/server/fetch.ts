@@ -15,7 +15,7 @@ import type { DiscoveryRequest } from '../gen/envoy/service/discovery/v3/discove
 import type { SotwUpdate, SotwWatch } from '../cache/watch.js';
 import { checkNode, peerOf } from './auth.js';
 import type { XdsMethod } from './services.js';
-import { StreamError, viewOf, type ServerContext } from './stream.js';
+import { StreamError, type ServerContext } from './stream.js';
 import { encodeDiscoveryResponse, isUndecodable } from './wire.js';
 
 /** Answers one fetch. */
@@ -47,7 +47,7 @@ export async function fetchOnce(ctx: ServerContext, method: XdsMethod, request: 
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const u: SotwUpdate | undefined = watch.take();
-      const view = viewOf(watch) as { version: string } | undefined;
+      const view = watch.view;
       if (u || view) {
         return encodeDiscoveryResponse({
           typeUrl,

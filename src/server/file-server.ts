@@ -7,8 +7,8 @@
  * logged with its files and paths, and the last good config keeps serving; with `watch`, the
  * directory is watched and reloaded shortly after each change.
  *
- * Every node key gets the base resources plus its subdirectory's (if any), from the moment its
- * first request arrives. ACKs, NACKs and streams are logged.
+ * Every node key gets the base resources plus its subdirectory's (if any), built when its first
+ * watch opens (the cache's `snapshotFor` hook). ACKs, NACKs and streams are logged.
  */
 import { Snapshot } from '../cache/snapshot.js';
 import { SnapshotCache } from '../cache/snapshot-cache.js';
@@ -86,11 +86,8 @@ export async function serveFiles(options: FileServerOptions): Promise<FileServer
   const log = options.log ?? (() => {});
   const keyFn: NodeKeyFn = typeof options.nodeKey === 'function' ? options.nodeKey : options.nodeKey === 'cluster' ? byNodeCluster : byNodeId;
   const strict = !options.lenient;
-  const cache = new SnapshotCache({ nodeKey: keyFn });
   let tree: ResourceTree = readResourceTree(options.path, { strict });
   for (const w of tree.warnings) log(`warning: ${formatFileProblem(w)}`);
-  /** Node keys served so far (with a snapshot). */
-  const served = new Set<string>();
 
   /** The snapshot of a key under a tree, or the problems that keep it from being served. */
   const build = (t: ResourceTree, key: string | undefined): { snapshot?: Snapshot; errors: FileProblem[]; warnings: FileProblem[] } => {
@@ -108,27 +105,24 @@ export async function serveFiles(options: FileServerOptions): Promise<FileServer
   for (const key of tree.overrides.keys()) initial.push(...build(tree, key).errors.map((p) => ({ ...p, file: p.file || key })));
   if (initial.length) throw new ConfigReadError(initial);
 
-  const serve = (key: string) => {
-    if (served.has(key)) return;
-    const b = build(tree, key);
-    if (!b.snapshot) {
+  // A node key is served from its first watch on: the cache asks for its snapshot then. The keys
+  // with a snapshot are the ones served, and the ones a reload rebuilds.
+  const cache = new SnapshotCache({
+    nodeKey: keyFn,
+    snapshotFor: (key) => {
+      const b = build(tree, key);
       for (const p of b.errors) log(`node ${key}: ${formatFileProblem(p)}`);
-      return;
-    }
-    served.add(key);
-    cache.setSnapshot(key, b.snapshot);
-  };
+      return b.snapshot;
+    },
+  });
 
   const userEvents = options.server ?? {};
   const xds = createXdsServer({
     ...userEvents,
     cache,
-    nodeKey: (n) => keyFn(n),
+    nodeKey: keyFn,
   });
   xds.subscribe({
-    onRequest: (e) => {
-      if (e.stream.nodeKey !== undefined && !served.has(e.stream.nodeKey)) serve(e.stream.nodeKey);
-    },
     onStreamOpen: (s) => log(`stream ${s.id} open from ${s.peer.address}${s.peer.spiffeId ? ` (${s.peer.spiffeId})` : ''}`),
     onStreamClosed: (s, r) => log(`stream ${s.id} closed${s.nodeKey !== undefined ? ` (node ${s.nodeKey})` : ''}: ${r.details}`),
     onAck: (e) => log(`ACK  node=${e.nodeKey} type=${typeNameOfUrl(e.typeUrl)} version=${short(e.version)} nonce=${e.nonce} resources=${e.resourceNames.length}`),
@@ -149,6 +143,7 @@ export async function serveFiles(options: FileServerOptions): Promise<FileServer
     for (const w of next.warnings) log(`warning: ${formatFileProblem(w)}`);
     const errors: (FileProblem & { node?: string })[] = [];
     const changed: string[] = [];
+    const served = new Set(cache.snapshotKeys());
     // Check the base (and each override directory) even when no node is served yet.
     const keys = new Set<string | undefined>([undefined, ...next.overrides.keys(), ...served]);
     const built = new Map<string | undefined, ReturnType<typeof build>>();

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import type { ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
 import type { ConfigWatcher, DeltaWatch, SotwWatch } from '../cache/watch.js';
+import { byNodeId } from '../cache/node-key.js';
 import { serverCredentials, spiffeNodeAuthorizer, type AuthorizeNode, type ServerTlsOptions } from './auth.js';
 import { clientStatus, csdsHandlers, type AuthorizeCsds } from './csds.js';
 import { DeltaStream } from './delta-stream.js';
@@ -139,8 +140,7 @@ export function createXdsServer(options: XdsServerOptions): XdsServer {
   hub.add(options);
   if (options.metrics) hub.add(xdsMetrics(options.metrics));
   const cache = options.cache;
-  const cacheKey = (cache as { nodeKey?: (n: Node) => string }).nodeKey;
-  const nodeKey = options.nodeKey ?? (cacheKey ? cacheKey.bind(cache) : (n: Node) => n.id ?? '');
+  const nodeKey = options.nodeKey ?? (cache.nodeKey ? (n: Node) => cache.nodeKey!(n) : byNodeId);
   const authorize = options.authorizeNode === false ? undefined : (options.authorizeNode ?? (options.tls?.ca ? spiffeNodeAuthorizer : undefined));
   let streamIds = 0;
   const ctx: ServerContext = {

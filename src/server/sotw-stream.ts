@@ -24,7 +24,7 @@
  */
 import type { DiscoveryRequest } from '../gen/envoy/service/discovery/v3/discovery.js';
 import type { SotwUpdate, SotwWatch, UpdateResource, DeltaWatch } from '../cache/watch.js';
-import { XdsStream, viewOf, type Inflight, type TypeSlot } from './stream.js';
+import { XdsStream, type Inflight, type TypeSlot } from './stream.js';
 import { encodeDiscoveryResponse } from './wire.js';
 
 /**
@@ -130,7 +130,7 @@ export class SotwStream extends XdsStream<SotwWatch> {
       merged = { ...u, resources: [...byName.values()].filter((r) => sub.covers(r.name)), heartbeat: u.heartbeat && prev.heartbeat };
     }
     const sub = slot.watch.subscription;
-    const view = viewOf(slot.watch);
+    const view = slot.watch.view;
     if (!sub.wildcard && view) {
       for (const n of sub.names()) {
         if (!view.get(n)) {

@@ -467,8 +467,3 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
     this.resolveDone();
   }
 }
-
-/** The current view of a watch's type, through the cache's channel. */
-export function viewOf(watch: SotwWatch | DeltaWatch): { get(name: string): unknown } | undefined {
-  return (watch as unknown as { channel?: { view?: { get(name: string): unknown } } }).channel?.view;
-}

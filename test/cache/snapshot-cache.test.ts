@@ -175,4 +175,83 @@ describe('the snapshot cache', () => {
     for (let i = 0; i < 1000; i++) cache.clearSnapshot(`node-${i}`);
     expect(store.stats()).toMatchObject({ entries: 0, held: 0 });
   });
+
+  describe('the default-snapshot hook (snapshotFor)', () => {
+    it('given a watch for a key without a snapshot, then the hook is asked once and its snapshot is served', () => {
+      const asked: [string, string | undefined][] = [];
+      const cache = new SnapshotCache({
+        nodeKey: byNodeCluster,
+        snapshotFor: (key, node) => {
+          asked.push([key, node?.id]);
+          return fixtureSnapshot();
+        },
+      });
+      const a = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'pod-1', cluster: 'payments' } });
+      a.request({ resourceNames: [] });
+      expect(namesOf(a.take())).toEqual(['api', 'web']);
+      const b = cache.watchDelta({ typeUrl: TypeUrl.ClusterLoadAssignment, node: { id: 'pod-2', cluster: 'payments' } });
+      b.request({});
+      expect(namesOf(b.take())).toEqual(['api', 'web']);
+      expect(asked).toEqual([['payments', 'pod-1']]);
+      expect(cache.snapshotKeys()).toEqual(['payments']);
+    });
+
+    it('given a key that has a snapshot, then the hook is not asked', () => {
+      let asked = 0;
+      const cache = new SnapshotCache({ snapshotFor: () => (asked++, fixtureSnapshot()) });
+      cache.setSnapshot('k', fixtureSnapshot());
+      cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } });
+      expect(asked).toBe(0);
+    });
+
+    it('given the hook has nothing for a key, then the watch waits, and the hook is asked again at the next watch', () => {
+      let ready = false;
+      let asked = 0;
+      const cache = new SnapshotCache({ snapshotFor: () => (asked++, ready ? fixtureSnapshot() : undefined) });
+      const a = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } });
+      a.request({ resourceNames: [] });
+      expect(a.take()).toBeUndefined();
+      expect(a.view).toBeUndefined();
+      ready = true;
+      const b = cache.watchSotw({ typeUrl: TypeUrl.Listener, node: { id: 'k' } });
+      expect(asked).toBe(2);
+      // The snapshot the second watch brought reaches the first one too.
+      expect(a.pending).toBe(true);
+      expect(namesOf(a.take())).toEqual(['api', 'web']);
+      b.close();
+    });
+
+    it('rejects an invalid default snapshot when the cache validates: the watch opens without one and status records why', () => {
+      const cache = new SnapshotCache({ validate: true, snapshotFor: () => fixtureSnapshot().without('clusters', ['web']) });
+      const w = cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } });
+      w.request({ resourceNames: [] });
+      expect(w.take()).toBeUndefined();
+      expect(cache.getSnapshot('k')).toBeUndefined();
+      expect(cache.status('k')!.rejected!.problems.length).toBeGreaterThan(0);
+    });
+
+    it('fails the watch when the hook throws', () => {
+      const cache = new SnapshotCache({
+        snapshotFor: () => {
+          throw new Error('no config store');
+        },
+      });
+      expect(() => cache.watchSotw({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } })).toThrow('no config store');
+      expect(cache.keys()).toEqual([]);
+    });
+  });
+
+  it('given a watch, then its view is the current resources of its type for its node key, read-only', () => {
+    const cache = new SnapshotCache();
+    const w = cache.watchDelta({ typeUrl: TypeUrl.Cluster, node: { id: 'k' } });
+    expect(w.view).toBeUndefined();
+    const snap = fixtureSnapshot();
+    cache.setSnapshot('k', snap);
+    expect(w.view!.version).toBe(snap.version(TypeUrl.Cluster));
+    expect(w.view!.get('api')).toBe(snap.entry('clusters', 'api'));
+    cache.patch('k', { remove: { clusters: ['api'] } });
+    expect(w.view!.get('api')).toBeUndefined();
+    cache.clearSnapshot('k');
+    expect(w.view).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TypeUrl, unpack } from 'xdskit';
-import { LinearCache, MuxCache, SnapshotCache, withTtl, Snapshot } from 'xdskit/cache';
+import { LinearCache, MuxCache, SnapshotCache, byNodeCluster, withTtl, Snapshot } from 'xdskit/cache';
 import { ADS_ORDER, createXdsServer, orderRank, type XdsServer } from 'xdskit/server';
 import { SotwClient } from '../support/sotw-client.js';
 import { DeltaClient } from '../support/delta-client.js';
@@ -47,6 +47,27 @@ describe('the server on other caches', () => {
     const s = await b.next();
     expect(s.resources).toHaveLength(1);
     expect(xds.stats()).toMatchObject({ streams: 2, watches: 3 });
+  });
+});
+
+describe('node keys from the cache', () => {
+  it('groups status and CSDS by the node key of the snapshot cache behind a MuxCache (node.cluster), not by node.id', async () => {
+    const eds = new LinearCache('endpoints', { resources: [assignment('api', [8081])] });
+    const snapshots = new SnapshotCache({ nodeKey: byNodeCluster });
+    const { listeners, routes, clusters } = fixtureResources();
+    snapshots.setSnapshot('payments', Snapshot.create({ listeners, routes, clusters }));
+    const xds = createXdsServer({ cache: new MuxCache({ endpoints: eds }, snapshots) });
+    servers.push(xds);
+    const port = await xds.listen('127.0.0.1:0');
+    const a = new SotwClient(`127.0.0.1:${port}`, { node: { id: 'pod-1', cluster: 'payments' } });
+    closers.push(() => a.close());
+    a.request(TypeUrl.Cluster, []);
+    const r = await a.next();
+    expect(r.resources).toHaveLength(2);
+    await until(() => xds.status('payments')?.types[0]?.ackedVersion !== undefined);
+    expect(xds.status().map((n) => n.key)).toEqual(['payments']);
+    expect(xds.status('pod-1')).toBeUndefined();
+    expect(xds.clientStatus().config![0]!.node!.id).toBe('pod-1');
   });
 });
 
