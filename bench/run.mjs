@@ -2,9 +2,10 @@
 // xdskit benchmarks: `npm run bench` runs every bench/<name>/index.mjs; `node bench/run.mjs codec`
 // runs one (several names may be given).
 //
-//   node bench/run.mjs [name...] [--markdown] [--quick]
+//   node bench/run.mjs [name...] [--markdown] [--quick] [--json=DIR]
 //     --markdown  also print each result table as Markdown (for bench/README.md)
 //     --quick     fewer iterations (a smoke run; figures are noisier)
+//     --json=DIR  also write each bench's rows (with every sample) to DIR/<name>.json
 //
 // Each bench runs in its own `node --expose-gc` process, so heap figures and JIT state of one
 // bench do not leak into the next. A bench module exports
@@ -44,6 +45,14 @@ function gc() {
   globalThis.gc?.();
 }
 
+/** Full GC until freed Buffer backing stores are gone too (they are released after the GC that finds them dead). */
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** What a bench gets: timing with a baseline, checks, notes; collects the rows of the table. */
 export class Harness {
   constructor(name, { quick = false } = {}) {
@@ -71,8 +80,10 @@ export class Harness {
    * All implementations are warmed up first, then their iterations are interleaved in a rotating
    * order (A B, B A, ...) with a full GC before each, so drift and GC debt do not favour one.
    * Besides the ratio of medians, the table gives the paired ratio: the median over iterations
-   * of (this implementation's time / the baseline's time in the same iteration), which cancels
-   * most of the noise of a machine shared with other work.
+   * of (this implementation's time / the baseline's time in the same iteration), and the median
+   * CPU time of the process (user + system, all threads: GC helpers included) with its ratio.
+   * On a machine shared with other work, wall time includes waiting for a core; CPU time and
+   * the paired ratio cancel most of that noise.
    * The retained memory of each implementation is what one call's result keeps alive: V8 heap
    * plus external memory (Buffer / Uint8Array backing stores), measured after a full GC (needs
    * --expose-gc, which bench/run.mjs passes).
@@ -81,7 +92,7 @@ export class Harness {
    * @param {{ impl: string, fn: () => unknown, baseline?: boolean }[]} impls exactly one baseline
    * @param {{ iterations?: number, warmup?: number }} [options]
    */
-  compare(name, impls, { iterations = 8, warmup = 2 } = {}) {
+  async compare(name, impls, { iterations = 8, warmup = 2 } = {}) {
     if (this.quick) {
       iterations = Math.min(iterations, 3);
       warmup = Math.min(warmup, 1);
@@ -89,28 +100,32 @@ export class Harness {
     if (impls.filter((i) => i.baseline).length !== 1) throw new Error(`${name}: exactly one baseline implementation expected`);
     for (let w = 0; w < warmup; w++) for (const i of impls) i.fn();
     const samples = impls.map(() => []);
+    const cpu = impls.map(() => []);
     for (let it = 0; it < iterations; it++) {
       for (let k = 0; k < impls.length; k++) {
         const j = (k + it) % impls.length;
         gc();
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         impls[j].fn();
         samples[j].push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[j].push((c.user + c.system) / 1000);
       }
     }
-    const heaps = impls.map((i) => {
-      gc();
-      const used = () => {
-        const m = process.memoryUsage();
-        return m.heapUsed + m.external;
-      };
+    const used = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.external;
+    };
+    const heaps = [];
+    for (const i of impls) {
+      await settle();
       const before = used();
       let kept = i.fn();
-      gc();
-      const after = used();
+      await settle();
+      heaps.push(globalThis.gc ? used() - before : undefined);
       kept = undefined;
-      return globalThis.gc ? after - before : undefined;
-    });
+    }
     const base = impls.findIndex((i) => i.baseline);
     impls.forEach((i, k) =>
       this.record(name, i.impl, {
@@ -118,6 +133,7 @@ export class Harness {
         baseline: !!i.baseline,
         heap: heaps[k],
         paired: median(samples[k].map((s, it) => s / samples[base][it])),
+        cpu: cpu[k],
       }),
     );
     process.stdout.write(
@@ -128,19 +144,25 @@ export class Harness {
   }
 
   /** Adds a row measured by the bench itself (e.g. import time in fresh processes). */
-  record(name, impl, { samples, baseline = false, heap, paired, unit = 'ms' }) {
-    this.rows.push({ name, impl, baseline, samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), heap, paired, unit });
+  record(name, impl, { samples, baseline = false, heap, paired, cpu, unit = 'ms' }) {
+    const row = { name, impl, baseline, samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), heap, paired, unit };
+    if (cpu) Object.assign(row, { cpu, cpuMedian: median(cpu) });
+    this.rows.push(row);
   }
 
   /** The result table: one row per (benchmark, implementation), ratio to that benchmark's baseline. */
   table() {
-    const header = ['benchmark', 'implementation', 'median', 'min', 'max', 'n', 'vs baseline', 'paired', 'retained'];
+    const header = ['benchmark', 'implementation', 'median', 'min', 'max', 'n', 'vs baseline', 'paired', 'cpu', 'cpu vs baseline', 'retained'];
     const body = this.rows.map((r) => {
       const base = this.rows.find((b) => b.name === r.name && b.baseline);
       const ratio = !base ? '—' : r === base ? 'baseline' : `${(r.median / base.median).toFixed(2)}×`;
       const paired = r.paired === undefined || r === base ? '—' : `${r.paired.toFixed(2)}×`;
+      const cpuRatio = r.cpuMedian === undefined || !base?.cpuMedian ? '—' : r === base ? 'baseline' : `${(r.cpuMedian / base.cpuMedian).toFixed(2)}×`;
       const f = (v) => `${v.toFixed(1)} ${r.unit}`;
-      return [r.name, r.impl, f(r.median), f(r.min), f(r.max), String(r.samples.length), ratio, paired, r.heap === undefined ? '—' : mb(r.heap)];
+      return [
+        r.name, r.impl, f(r.median), f(r.min), f(r.max), String(r.samples.length), ratio, paired,
+        r.cpuMedian === undefined ? '—' : f(r.cpuMedian), cpuRatio, r.heap === undefined ? '—' : mb(r.heap),
+      ];
     });
     return { header, body };
   }
@@ -165,19 +187,25 @@ async function runOne(name, flags) {
   const t0 = performance.now();
   await mod.default(h);
   printTable(h.table(), flags.markdown);
-  gc();
+  await settle();
   const mem = process.memoryUsage();
   process.stdout.write(
     `\n  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; process at the end: heap used ${mb(mem.heapUsed)}, ` +
       `rss ${mb(mem.rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)}\n`,
   );
   if (h.failures) process.stdout.write(`  ${h.failures} check(s) FAILED\n`);
+  if (flags.json) {
+    fs.mkdirSync(flags.json, { recursive: true });
+    const env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), loadavg: os.loadavg(), date: new Date().toISOString() };
+    fs.writeFileSync(path.join(flags.json, `${name}.json`), JSON.stringify({ bench: name, env, failures: h.failures, rows: h.rows }, null, 2) + '\n');
+  }
   return h.failures ? 1 : 0;
 }
 
 async function main() {
   const args = process.argv.slice(2);
-  const flags = { markdown: args.includes('--markdown'), quick: args.includes('--quick') };
+  const json = args.find((a) => a.startsWith('--json='))?.slice('--json='.length);
+  const flags = { markdown: args.includes('--markdown'), quick: args.includes('--quick'), json: json && path.resolve(json) };
   const childIndex = args.indexOf('--child');
   if (childIndex >= 0) {
     process.exitCode = await runOne(args[childIndex + 1], flags);

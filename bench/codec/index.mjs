@@ -110,15 +110,15 @@ export default async function codec(h) {
   for (const [name, list, A, B] of fixtures) {
     const bytesA = list.map((m) => A.encode(m).finish());
     const bytesB = list.map((m) => B.encode(m).finish());
-    h.compare(`encode/${name}`, [
+    await h.compare(`encode/${name}`, [
       { impl: V1, baseline: true, fn: () => list.map((m) => A.encode(m).finish()) },
       { impl: V2, fn: () => list.map((m) => B.encode(m).finish()) },
     ]);
-    h.compare(`decode/${name}`, [
+    await h.compare(`decode/${name}`, [
       { impl: V1, baseline: true, fn: () => bytesA.map((b) => A.decode(b)) },
       { impl: V2, fn: () => bytesB.map((b) => B.decode(b)) },
     ]);
-    h.compare(`roundtrip/${name}`, [
+    await h.compare(`roundtrip/${name}`, [
       { impl: V1, baseline: true, fn: () => list.map((m) => A.decode(A.encode(m).finish())) },
       { impl: V2, fn: () => list.map((m) => B.decode(B.encode(m).finish())) },
     ]);
@@ -126,7 +126,7 @@ export default async function codec(h) {
 
   // What the cache will call: xdskit's registry encode (canonical form: maps and Struct keys
   // sorted before encoding) on top of the shipped runtime. Not a runtime comparison; context.
-  h.compare(
+  await h.compare(
     'encode-canonical/10k-clusters',
     [
       { impl: V1, baseline: true, fn: () => fx.clusters.map((m) => runtimes.clusters[0].encode(m).finish()) },
