@@ -10,7 +10,8 @@ import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { OverloadManager } from '../gen/envoy/config/overload/v3/overload.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
-import { MessageBuilder, deepCopy, duplicate, packConfig, push, takeMessage, typed, type Props } from './builder.js';
+import { pack } from '../registry/codec.js';
+import { MessageBuilder, deepCopy, duplicate, push, takeMessage, type Props } from './builder.js';
 import { toAddress, type AddressInput } from './address.js';
 import { AccessLog, type AccessLogMessage } from './common.js';
 import { ConfigSource, apiConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -283,7 +284,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
           name: monitor,
           configType: {
             $case: 'typedConfig',
-            typedConfig: packConfig(typed('envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig', { maxHeapSizeBytes: String(maxHeapSizeBytes) })),
+            typedConfig: pack('envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig', { maxHeapSizeBytes: String(maxHeapSizeBytes) }),
           },
         },
       ],

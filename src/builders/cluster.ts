@@ -19,7 +19,8 @@ import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endp
 import { RoutingPriority } from '../gen/envoy/config/core/v3/base.js';
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions as CoreHttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import type { HttpProtocolOptions } from '../gen/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
-import { MessageBuilder, deepCopy, fail, packConfig, push, putMap, takeMessage, typed, type Props, type TypedConfig } from './builder.js';
+import { pack } from '../registry/codec.js';
+import { MessageBuilder, deepCopy, fail, packConfig, push, putMap, takeMessage, type Props, type TypedConfig } from './builder.js';
 import type { AddressInput } from './address.js';
 import { mergeMetadata, type EnumName, type Metadata } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -550,7 +551,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   protected override finish(m: Cluster): Cluster {
     if (this.httpOptions) {
-      m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: packConfig(typed(HTTP_PROTOCOL_OPTIONS, this.httpOptions)) };
+      m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: pack(HTTP_PROTOCOL_OPTIONS, this.httpOptions) };
     }
     return m;
   }

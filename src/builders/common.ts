@@ -15,13 +15,10 @@ export type { StringMatcher, HeaderMatcher, HeaderValueOption, Metadata, Fractio
 /** The names of a numeric TS enum (`'STRICT_DNS' | 'EDS' | ...`). */
 export type EnumName<E> = Exclude<keyof E, number>;
 
-/** An enum given by name or number. */
-export type EnumInput<E> = EnumName<E> | E[keyof E];
-
 /**
  * The number of an enum value given by name or number; throws naming the allowed names.
  */
-export function enumValue<E extends Record<string, string | number>>(e: E, input: EnumInput<E> | string, what: string, path = ''): E[keyof E] {
+export function enumValue<E extends Record<string, string | number>>(e: E, input: EnumName<E> | E[keyof E] | string, what: string, path = ''): E[keyof E] {
   const table = e as Record<string | number, string | number>;
   if (typeof input === 'number') {
     if (table[input] !== undefined) return input as E[keyof E];

@@ -45,6 +45,14 @@ const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6
 /** One `<integer><unit>` part, the common case, read without BigInt. */
 const SIMPLE = /^(\d{1,9})(ns|us|µs|ms|s|m|h)$/;
 
+/** Durations parsed already, by text (the same few values recur across thousands of resources). */
+const parsed = new Map<string, Required<DurationMessage>>();
+
+function remember(text: string, d: Required<DurationMessage>): DurationMessage {
+  if (parsed.size < 4096) parsed.set(text, { seconds: d.seconds, nanos: d.nanos });
+  return d;
+}
+
 /** Parses a decimal with optional fraction, times a unit in nanoseconds, exactly. */
 function partNanos(num: string, unit: bigint): bigint | undefined {
   const [int = '', frac = ''] = num.split('.');
@@ -79,6 +87,8 @@ export function parseDuration(input: DurationInput, path = ''): DurationMessage 
     const s = input;
     if (s.startsWith('-')) invalid(input, path, `invalid duration ${JSON.stringify(s)}: must not be negative`);
     if (s === '0') return { seconds: '0', nanos: 0 };
+    const cached = parsed.get(s);
+    if (cached) return { seconds: cached.seconds, nanos: cached.nanos };
     const simple = SIMPLE.exec(s);
     if (simple) {
       // Whole units of a second or more give whole seconds; smaller units stay below 2^53 ns.
@@ -86,10 +96,10 @@ export function parseDuration(input: DurationInput, path = ''): DurationMessage 
       const unit = UNIT_NANOS[simple[2]!]!;
       if (unit >= 1e9) {
         const seconds = n * (unit / 1e9);
-        if (seconds <= Number(MAX_SECONDS)) return { seconds: String(seconds), nanos: 0 };
+        if (seconds <= Number(MAX_SECONDS)) return remember(s, { seconds: String(seconds), nanos: 0 });
       } else {
         const total = n * unit;
-        if (Number.isSafeInteger(total)) return { seconds: String(Math.floor(total / 1e9)), nanos: total % 1e9 };
+        if (Number.isSafeInteger(total)) return remember(s, { seconds: String(Math.floor(total / 1e9)), nanos: total % 1e9 });
       }
     }
     if (s.length === 0) invalid(input, path, `invalid duration "": ${EXPECTED}`);
@@ -104,7 +114,7 @@ export function parseDuration(input: DurationInput, path = ''): DurationMessage 
       total += part;
       rest = rest.slice(m[0].length);
     }
-    return fromNanos(total, input, path);
+    return remember(s, fromNanos(total, input, path) as Required<DurationMessage>);
   }
   if (input && typeof input === 'object') {
     const seconds = BigInt(input.seconds ?? '0');

@@ -87,6 +87,11 @@ export interface LocalityInput {
   metadata?: Record<string, Record<string, unknown>> | Metadata;
 }
 
+/** What identifies a group of endpoints: its locality and priority. */
+function localityKey(l: LocalityInput): string {
+  return `${l.region ?? ''}\u0000${l.zone ?? ''}\u0000${l.subZone ?? ''}\u0000${l.priority ?? 0}`;
+}
+
 /**
  * Builds a ClusterLoadAssignment.
  *
@@ -109,8 +114,7 @@ export class EndpointsBuilder extends MessageBuilder<ClusterLoadAssignment> {
     return this.draft.clusterName ?? '';
   }
 
-  private group(locality: LocalityInput): LocalityLbEndpoints {
-    const key = JSON.stringify([locality.region ?? '', locality.zone ?? '', locality.subZone ?? '', locality.priority ?? 0]);
+  private group(locality: LocalityInput, key = localityKey(locality)): LocalityLbEndpoints {
     const at = this.localityKeys.get(key);
     if (at !== undefined) return this.draft.endpoints![at]!;
     const l: LocalityLbEndpoints = {};
@@ -133,7 +137,7 @@ export class EndpointsBuilder extends MessageBuilder<ClusterLoadAssignment> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/endpoint/v3/endpoint_components.proto#config-endpoint-v3-localitylbendpoints
    */
   locality(locality: LocalityInput, endpoints: EndpointInput[]): this {
-    const key = JSON.stringify([locality.region ?? '', locality.zone ?? '', locality.subZone ?? '', locality.priority ?? 0]);
+    const key = localityKey(locality);
     if (this.localityKeys.has(key)) {
       const where = [locality.region, locality.zone, locality.subZone].filter(Boolean).join('/') || '(no locality)';
       fail(
@@ -141,7 +145,7 @@ export class EndpointsBuilder extends MessageBuilder<ClusterLoadAssignment> {
         this.label,
       );
     }
-    const l = this.group(locality);
+    const l = this.group(locality, key);
     const i = this.localityKeys.get(key)!;
     if (locality.weight !== undefined) l.loadBalancingWeight = locality.weight;
     if (locality.metadata) l.metadata = toMetadata(locality.metadata);

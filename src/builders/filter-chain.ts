@@ -192,7 +192,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    */
   filters(...filters: NetworkFilter<any>[]): this {
     for (const f of filters) {
-      checkKind(f, NetworkFilter, this.label, 'filters');
+      checkKind(f, NetworkFilter, this, 'filters');
       if (this.filterNames.has(f.name)) duplicate(this.label, 'filters', 'network filter', f.name);
       this.filterNames.add(f.name);
       this.draft.filters = push(this.draft.filters, f.toFilter());

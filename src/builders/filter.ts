@@ -144,8 +144,9 @@ export class ListenerFilter<T extends object = object> extends FilterBuilder<T> 
  * Checks at run time what the types check at compile time (for JavaScript callers): that a
  * filter added to a list is of the list's kind.
  */
-export function checkKind(filter: unknown, kind: typeof HttpFilter | typeof NetworkFilter | typeof ListenerFilter, owner: string, path: string): void {
+export function checkKind(filter: unknown, kind: typeof HttpFilter | typeof NetworkFilter | typeof ListenerFilter, builder: object, path: string): void {
   if (filter instanceof kind) return;
+  const owner = (builder as { label: string }).label;
   const what = filter instanceof HttpFilter ? 'an http filter' : filter instanceof NetworkFilter ? 'a network filter' : filter instanceof ListenerFilter ? 'a listener filter' : 'not a filter builder';
   const name = filter instanceof FilterBuilder ? ` (${JSON.stringify(filter.name)})` : '';
   const want = kind === HttpFilter ? 'http filters' : kind === NetworkFilter ? 'network filters' : 'listener filters';

@@ -9,7 +9,7 @@
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/http_filters
  */
-import type { MessageOf, TypeRef } from '../registry/codec.js';
+import { pack, type MessageOf, type TypeRef } from '../registry/codec.js';
 import { deepCopy, fail, packConfig, push, typed, type Props, type TypedConfig } from './builder.js';
 import {
   AccessLog,
@@ -819,7 +819,7 @@ export function compressor<L extends keyof CompressionOptions>(library: L, optio
   const lib = COMPRESSION_LIBRARIES[library];
   if (!lib) fail({ path: 'compressor_library', rule: 'enum', message: `unknown compression library ${JSON.stringify(library)}: expected gzip, brotli or zstd`, value: library });
   return new CompressorFilter('envoy.filters.http.compressor', HttpFilterTypes.compressor, {
-    compressorLibrary: { name: lib.name, typedConfig: packConfig(typed(lib.type, options as never)) },
+    compressorLibrary: { name: lib.name, typedConfig: pack(lib.type, options as never) },
   });
 }
 

@@ -135,7 +135,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
    */
   httpFilters(...filters: HttpFilter<any>[]): this {
     for (const f of filters) {
-      checkKind(f, HttpFilter, this.label, 'http_filters');
+      checkKind(f, HttpFilter, this, 'http_filters');
       if (this.filterNames.has(f.name)) duplicate(this.label, 'http_filters', 'http filter', f.name);
       this.filterNames.add(f.name);
       this.draft.httpFilters = push(this.draft.httpFilters, f.toFilter());
@@ -217,7 +217,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
     if (options.enabled === false) u.enabled = false;
     if (options.filters?.length) {
       u.filters = options.filters.map((f) => {
-        checkKind(f, HttpFilter, this.label, 'upgrade_configs.filters');
+        checkKind(f, HttpFilter, this, 'upgrade_configs.filters');
         return f.toFilter();
       });
     }

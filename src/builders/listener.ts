@@ -66,7 +66,7 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
    */
   listenerFilters(...filters: ListenerFilter<any>[]): this {
     for (const f of filters) {
-      checkKind(f, ListenerFilter, this.label, 'listener_filters');
+      checkKind(f, ListenerFilter, this, 'listener_filters');
       if (this.listenerFilterNames.has(f.name)) duplicate(this.label, 'listener_filters', 'listener filter', f.name);
       this.listenerFilterNames.add(f.name);
       this.draft.listenerFilters = push(this.draft.listenerFilters, f.toFilter());

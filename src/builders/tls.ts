@@ -436,9 +436,6 @@ export function secret(name: string, props?: Props<SecretBuilder>): SecretBuilde
   return new SecretBuilder(name).props(props);
 }
 
-/** A TLS context builder or message, as `.tls()` of filter chains and clusters accepts it. */
-export type TlsInput<T> = TlsContextBuilder<any> | T;
-
 /** The transport socket for a TLS context builder or a context message of `typeName`. */
 export function tlsTransportSocket(tls: TlsContextBuilder<any> | object, typeName: string): TransportSocket {
   if (tls instanceof TlsContextBuilder) {
