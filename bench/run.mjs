@@ -7,6 +7,11 @@
 //     --quick     fewer iterations (a smoke run; figures are noisier)
 //     --json=DIR  also write each bench's rows (with every sample) to DIR/<name>.json
 //
+//   node bench/run.mjs --summarize DIR...
+//     pools runs written with --json (one DIR per run): per benchmark and implementation, the
+//     median of the per-run medians and the paired ratio over every iteration of every run —
+//     the figure to quote from a machine shared with other work.
+//
 // Each bench runs in its own `node --expose-gc` process, so heap figures and JIT state of one
 // bench do not leak into the next. A bench module exports
 //
@@ -202,8 +207,43 @@ async function runOne(name, flags) {
   return h.failures ? 1 : 0;
 }
 
+/** Pools --json runs: one table per bench, rows in first-run order. */
+function summarize(dirs) {
+  const runs = dirs.flatMap((d) =>
+    fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(d, f), 'utf8'))),
+  );
+  for (const bench of [...new Set(runs.map((r) => r.bench))]) {
+    const mine = runs.filter((r) => r.bench === bench);
+    const loads = mine.map((r) => r.env.loadavg[0].toFixed(1)).join(', ');
+    process.stdout.write(`\n## ${bench}: ${mine.length} runs (1-minute load average at the end of each: ${loads})\n`);
+    const header = ['benchmark', 'implementation', 'median of medians', 'range of medians', 'paired (pooled)', 'paired per run', 'cpu median', 'cpu vs baseline'];
+    const body = [];
+    for (const row of mine[0].rows) {
+      const same = mine.map((r) => ({ row: r.rows.find((x) => x.name === row.name && x.impl === row.impl), base: r.rows.find((x) => x.name === row.name && x.baseline) })).filter((x) => x.row);
+      const medians = same.map((x) => x.row.median);
+      const cpus = same.filter((x) => x.row.cpu).flatMap((x) => x.row.cpu);
+      const baseCpus = same.filter((x) => x.base?.cpu).flatMap((x) => x.base.cpu);
+      const pairs = same.filter((x) => x.base && x.base !== x.row && x.base.samples.length === x.row.samples.length && x.row.impl !== x.base.impl);
+      const pooled = pairs.flatMap((x) => x.row.samples.map((v, i) => v / x.base.samples[i]));
+      const f = (v) => `${v.toFixed(1)} ${row.unit}`;
+      body.push([
+        row.name, row.impl, f(median(medians)), `${f(Math.min(...medians))} – ${f(Math.max(...medians))}`,
+        row.baseline ? 'baseline' : pooled.length ? `${median(pooled).toFixed(2)}×` : '—',
+        row.baseline || !pairs.length ? '—' : pairs.map((x) => median(x.row.samples.map((v, i) => v / x.base.samples[i])).toFixed(2)).join(' '),
+        cpus.length ? f(median(cpus)) : '—',
+        row.baseline ? (cpus.length ? 'baseline' : '—') : cpus.length && baseCpus.length ? `${(median(cpus) / median(baseCpus)).toFixed(2)}×` : '—',
+      ]);
+    }
+    printTable({ header, body }, true);
+  }
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === '--summarize') {
+    summarize(args.slice(1));
+    return;
+  }
   const json = args.find((a) => a.startsWith('--json='))?.slice('--json='.length);
   const flags = { markdown: args.includes('--markdown'), quick: args.includes('--quick'), json: json && path.resolve(json) };
   const childIndex = args.indexOf('--child');

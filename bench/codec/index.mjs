@@ -118,10 +118,14 @@ export default async function codec(h) {
       { impl: V1, baseline: true, fn: () => bytesA.map((b) => A.decode(b)) },
       { impl: V2, fn: () => bytesB.map((b) => B.decode(b)) },
     ]);
-    await h.compare(`roundtrip/${name}`, [
-      { impl: V1, baseline: true, fn: () => list.map((m) => A.decode(A.encode(m).finish())) },
-      { impl: V2, fn: () => list.map((m) => B.decode(B.encode(m).finish())) },
-    ]);
+    await h.compare(
+      `roundtrip/${name}`,
+      [
+        { impl: V1, baseline: true, fn: () => list.map((m) => A.decode(A.encode(m).finish())) },
+        { impl: V2, fn: () => list.map((m) => B.decode(B.encode(m).finish())) },
+      ],
+      { iterations: 6 },
+    );
   }
 
   // What the cache will call: xdskit's registry encode (canonical form: maps and Struct keys
