@@ -275,8 +275,12 @@ function toRedirect(input: RedirectInput, label: string): RedirectAction {
 export interface ClusterWeightOptions {
   /** Headers to add to requests sent to this cluster. */
   requestHeaders?: HeadersInput;
+  /** Request headers to remove before sending to this cluster. */
+  removeRequestHeaders?: string[];
   /** Headers to add to responses from this cluster. */
   responseHeaders?: HeadersInput;
+  /** Response headers to remove from this cluster's responses. */
+  removeResponseHeaders?: string[];
   /** Endpoint metadata the upstream hosts must match (subset load balancing). */
   metadataMatch?: Record<string, Record<string, unknown>>;
   /** The Host header to send to this cluster. */
@@ -471,7 +475,9 @@ export class RouteBuilder extends HeadersBuilder<Route> {
     this.weightedNames.add(name);
     const c: WeightedCluster_ClusterWeight = { name, weight };
     if (options.requestHeaders) c.requestHeadersToAdd = toHeaders(options.requestHeaders);
+    if (options.removeRequestHeaders?.length) c.requestHeadersToRemove = [...options.removeRequestHeaders];
     if (options.responseHeaders) c.responseHeadersToAdd = toHeaders(options.responseHeaders);
+    if (options.removeResponseHeaders?.length) c.responseHeadersToRemove = [...options.removeResponseHeaders];
     if (options.metadataMatch) c.metadataMatch = { filterMetadata: deepCopy(options.metadataMatch) };
     if (options.hostRewrite) c.hostRewriteSpecifier = { $case: 'hostRewriteLiteral', hostRewriteLiteral: options.hostRewrite };
     wc.clusters = push(wc.clusters, c);

@@ -58,7 +58,7 @@ describe('routes', () => {
     const w = route()
       .prefix('/')
       .weightedClusters({ api: 90 })
-      .weightedCluster('canary', 10, { requestHeaders: { 'x-canary': '1' }, responseHeaders: [{ header: { key: 'x-served-by', value: 'canary' } }], metadataMatch: { 'envoy.lb': { v: '2' } }, hostRewrite: 'canary.internal' })
+      .weightedCluster('canary', 10, { requestHeaders: { 'x-canary': '1' }, responseHeaders: [{ header: { key: 'x-served-by', value: 'canary' } }], removeRequestHeaders: ['x-debug'], removeResponseHeaders: ['x-internal'], metadataMatch: { 'envoy.lb': { v: '2' } }, hostRewrite: 'canary.internal' })
       .build();
     expect(json(w).route).toEqual({
       weighted_clusters: {
@@ -69,7 +69,9 @@ describe('routes', () => {
             weight: 10,
             metadata_match: { filter_metadata: { 'envoy.lb': { v: '2' } } },
             request_headers_to_add: [{ header: { key: 'x-canary', value: '1' } }],
+            request_headers_to_remove: ['x-debug'],
             response_headers_to_add: [{ header: { key: 'x-served-by', value: 'canary' } }],
+            response_headers_to_remove: ['x-internal'],
             host_rewrite_literal: 'canary.internal',
           },
         ],
