@@ -228,7 +228,8 @@ function filterChainMatches(l: { filterChains?: { filterChainMatch?: FilterChain
   const chains = l.filterChains ?? [];
   if (l.filterChainMatcher) return out; // the matcher selects chains by name; filter_chain_match is ignored
   const exact = new Map<string, number>();
-  const owner = new Map<string, number>();
+  // The chains whose combinations are taken, in order: no two of them share a combination.
+  const taken: { index: number; dims: [string, string[]][] }[] = [];
   chains.forEach((fc, i) => {
     const dims = dimensions(fc.filterChainMatch);
     const key = JSON.stringify(dims);
@@ -239,18 +240,24 @@ function filterChainMatches(l: { filterChains?: { filterChainMatch?: FilterChain
       return;
     }
     exact.set(key, i);
-    const ls = leaves(dims);
-    if (!ls) return;
-    for (const leaf of ls) {
-      const o = owner.get(leaf);
-      if (o !== undefined && o !== i) {
-        out.push(
-          error(p, 'listener.filter_chain_match', `filter chain ${i} overlaps filter chain ${o}: both match ${leafText(leaf, dims)}; envoy rejects overlapping filter chain matches`),
-        );
-        return;
+    if (dims.reduce((n, [, values]) => n * values.length, 1) > MAX_LEAVES) return; // too many combinations to list
+    // Two matches share a combination iff they share a value in every dimension; only then are
+    // the combinations listed, to name the first shared one.
+    const rivals = taken.filter((o) => o.dims.every(([, values], d) => values.some((v) => dims[d]![1].includes(v))));
+    if (rivals.length) {
+      const owner = new Map<string, number>();
+      for (const o of rivals) for (const leaf of leaves(o.dims)!) owner.set(leaf, o.index);
+      for (const leaf of leaves(dims)!) {
+        const o = owner.get(leaf);
+        if (o !== undefined) {
+          out.push(
+            error(p, 'listener.filter_chain_match', `filter chain ${i} overlaps filter chain ${o}: both match ${leafText(leaf, dims)}; envoy rejects overlapping filter chain matches`),
+          );
+          return;
+        }
       }
     }
-    for (const leaf of ls) owner.set(leaf, i);
+    taken.push({ index: i, dims });
   });
   return out;
 }
