@@ -112,10 +112,13 @@ interface Step {
   readonly kind: 'single' | 'list' | 'map';
 }
 
+/** Steps into the children of a message: the fields of its plan, in declaration order. */
+type Children = (run: Run, m: Record<string, unknown>, here: LazyVisit) => void;
+
 /** What the walk does at a message of one type: visit it or not, and which fields to follow. */
 interface Plan {
   readonly visit: boolean;
-  readonly steps: readonly Step[];
+  readonly children: Children;
 }
 
 interface Prepared {
@@ -145,12 +148,12 @@ function planOf(p: Prepared, type: string): Plan | null {
       kind: f.type === 'map' ? 'map' : f.repeated ? 'list' : 'single',
     });
   }
-  plan = { visit: !p.wanted || p.wanted.has(type), steps };
+  plan = { visit: !p.wanted || p.wanted.has(type), children: childrenOf(type, steps) };
   p.plans.set(type, plan);
   return plan;
 }
 
-const preparedCache = new WeakMap<readonly string[], Prepared>();
+let preparedCache = new WeakMap<readonly string[], Prepared>();
 const ALL: Prepared = { plans: new Map() };
 
 /** The target set, its reach and its plans, computed once per targets array. */
@@ -183,24 +186,77 @@ function stepInto(run: Run, t: string, msg: unknown, parent: LazyVisit | undefin
   if (!plan) return;
   const here = new LazyVisit(t, msg, parent, base, name, key);
   if (plan.visit && run.visit(here) === false) return;
-  const m = msg as Record<string, unknown>;
-  const steps = plan.steps;
-  for (let j = 0; j < steps.length; j++) {
-    const s = steps[j]!;
-    let v: unknown;
-    if (s.union !== undefined) {
-      const u = m[s.union] as Record<string, unknown> | undefined;
-      if (u === undefined || u === null || u.$case !== s.prop) continue;
-      v = u[s.prop];
-    } else v = m[s.prop];
-    if (v === undefined || v === null) continue;
-    if (s.kind === 'single') stepInto(run, s.ref, v, here, '', s.name, undefined);
-    else if (s.kind === 'list') {
-      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stepInto(run, s.ref, v[i], here, '', s.name, i);
-    } else if (typeof v === 'object') {
-      for (const k of Object.keys(v)) stepInto(run, s.ref, (v as Record<string, unknown>)[k], here, '', s.name, k);
+  plan.children(run, msg as Record<string, unknown>, here);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children of a message. Code generation: one function per message type with plain property
+// reads (`m.routeConfig`), which V8 optimises far better than a loop reading `m[step.prop]` for
+// every type (megamorphic reads) — the walk takes about half the time. Same steps in the same
+// order; where a Content-Security-Policy forbids `new Function`, the loop is used (as in
+// fields.ts).
+
+let useCodegen = true;
+
+function childrenOf(type: string, steps: readonly Step[]): Children {
+  if (useCodegen) {
+    try {
+      return generate(type, steps);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      useCodegen = false;
     }
   }
+  return (run, m, here) => {
+    for (let j = 0; j < steps.length; j++) {
+      const s = steps[j]!;
+      let v: unknown;
+      if (s.union !== undefined) {
+        const u = m[s.union] as Record<string, unknown> | undefined;
+        if (u === undefined || u === null || u.$case !== s.prop) continue;
+        v = u[s.prop];
+      } else v = m[s.prop];
+      if (v === undefined || v === null) continue;
+      if (s.kind === 'single') stepInto(run, s.ref, v, here, '', s.name, undefined);
+      else if (s.kind === 'list') {
+        if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stepInto(run, s.ref, v[i], here, '', s.name, i);
+      } else if (typeof v === 'object') {
+        for (const k of Object.keys(v)) stepInto(run, s.ref, (v as Record<string, unknown>)[k], here, '', s.name, k);
+      }
+    }
+  };
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+const lit = (v: unknown) => JSON.stringify(v);
+
+function generate(type: string, steps: readonly Step[]): Children {
+  const get = (o: string, prop: string) => (IDENT.test(prop) ? `${o}.${prop}` : `${o}[${lit(prop)}]`);
+  const body = steps.map((s) => {
+    const read =
+      s.union === undefined ? `v = ${get('m', s.prop)};` : `u = ${get('m', s.union)}; v = u != null && u.$case === ${lit(s.prop)} ? ${get('u', s.prop)} : undefined;`;
+    const into = (value: string, key: string) => `step(run, ${lit(s.ref)}, ${value}, here, "", ${lit(s.name)}, ${key});`;
+    const each =
+      s.kind === 'single'
+        ? into('v', 'undefined')
+        : s.kind === 'list'
+          ? `if (Array.isArray(v)) for (let i = 0; i < v.length; i++) ${into('v[i]', 'i')}`
+          : `if (typeof v === "object") for (const k of Object.keys(v)) ${into('v[k]', 'k')}`;
+    return `${read} if (v !== undefined && v !== null) { ${each} }`;
+  });
+  const name = `walk_${type.replace(/\W/g, '_')}`;
+  return new Function('step', `return function ${name}(run, m, here) { let u, v; ${body.join('\n')} };`)(stepInto) as Children;
+}
+
+/**
+ * Turns code generation of the walk off (loops only) or back on, and drops the plans.
+ *
+ * @internal For tests of both paths.
+ */
+export function setWalkCodegen(on: boolean): void {
+  useCodegen = on;
+  preparedCache = new WeakMap();
+  ALL.plans.clear();
 }
 
 /**
