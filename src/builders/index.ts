@@ -10,7 +10,8 @@
  * @module
  */
 export { MessageBuilder, typed, packConfig, type TypedConfig, type Props } from './builder.js';
-export { Duration, parseDuration, type DurationInput } from './duration.js';
+export { Duration } from './duration.js';
+export { parseDuration, type DurationInput } from '../registry/duration.js';
 export { Address, toAddress, toCidr, type AddressInput, type SocketOptions } from './address.js';
 export {
   Match,

@@ -22,3 +22,4 @@ export {
   type ScalarKind,
 } from './schema.js';
 export * from './load.js';
+export * from './duration.js';
