@@ -290,15 +290,16 @@ async function wholeValidation(h, { x, validateFields, checkSemantics, mergeProb
   const validateOnce = counted((d) => d.listeners.forEach((l) => x.validate(LISTENER, l)));
   for (const r of restore) r();
   h.log(`Anys in the fixture: ${total}; decodes by validateSnapshot: ${snapshotDecodes} (${once}); by the separate passes: ${separateDecodes}`);
-  h.check('validateSnapshot decodes every Any exactly once', once.split(', ').every((s) => s.split(' ')[1].split('/')[0] === s.split('/')[1]), once);
-  h.check(
-    'validate() of every listener decodes every Any of the listeners exactly once',
-    validateOnce.split(', ').every((s) => {
-      const [got] = s.split(' ')[1].split('/');
-      return s.startsWith('HttpProtocolOptions') ? got === '0' : got === s.split('/')[1];
-    }),
-    validateOnce,
-  );
+  // Decoded at most once each: an Any whose type no pass looks into (Cors: no rules, nothing
+  // semantic inside) is not decoded at all.
+  const atMostOnce = (counts, skip = () => false) =>
+    counts.split(', ').every((s) => {
+      const [name, ratio] = s.split(' ');
+      const [got, of] = ratio.split('/').map(Number);
+      return skip(name) ? got === 0 : got <= of && (name !== 'HttpConnectionManager' || got === of);
+    });
+  h.check('validateSnapshot decodes no Any twice (and every HttpConnectionManager once)', atMostOnce(once), once);
+  h.check('validate() of every listener decodes no Any twice (and no cluster\'s)', atMostOnce(validateOnce, (n) => n === 'HttpProtocolOptions'), validateOnce);
 
   await compareFresh(
     h,
