@@ -101,7 +101,7 @@ const WKT_STRUCTISH = new Set(['google.protobuf.Struct', 'google.protobuf.Value'
 const ANY = 'google.protobuf.Any';
 let needsCanon: Set<string> | undefined;
 
-/** Types whose messages can hold a map or a Struct, directly or through any nested field. */
+/** Types whose messages can hold a map, a Struct or an Any, directly or through a nested field. */
 function canonTypes(): Set<string> {
   if (needsCanon) return needsCanon;
   const direct = new Set<string>();
@@ -130,11 +130,64 @@ function canonTypes(): Set<string> {
   return out;
 }
 
+/** What canonicalising one type has to look at: its maps and the fields that can hold one. */
+interface CanonPlan {
+  readonly fields: readonly FieldSchema[];
+  readonly oneofs: MessageSchema['oneofs'];
+}
+const plans = new Map<string, CanonPlan>();
+function canonPlan(fullName: string): CanonPlan {
+  let p = plans.get(fullName);
+  if (!p) {
+    const schema = findMessageSchema(fullName)!;
+    const canon = canonTypes();
+    const fields = schema.fields.filter((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && canon.has(f.ref)) || (f.type === 'message' && !!f.ref && (WKT_STRUCTISH.has(f.ref) || f.ref === ANY)));
+    p = { fields, oneofs: schema.oneofs };
+    plans.set(fullName, p);
+  }
+  return p;
+}
+
+/**
+ * Buffers known to hold canonical bytes: what `pack`, the JSON reader and canonicalisation wrote.
+ * An Any holding one of them need not be decoded again to be canonicalised.
+ */
+const canonicalBuffers = new WeakSet<Uint8Array>();
+
+/** Records that `bytes` are a canonical encoding (so Anys holding them are left as they are). */
+export function markCanonical(bytes: Uint8Array): Uint8Array {
+  canonicalBuffers.add(bytes);
+  return bytes;
+}
+
+function keysSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/** Plain JSON (Struct, Value, ListValue) with object keys sorted; the same object when already so. */
 function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = sortKeysDeep(value[i]);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const src = value as Record<string, unknown>;
+    const keys = Object.keys(src);
+    let changed = !keysSorted(keys);
+    const values = keys.map((k) => {
+      const v = sortKeysDeep(src[k]);
+      if (v !== src[k]) changed = true;
+      return v;
+    });
+    if (!changed) return value;
+    const order = keys.map((k, i) => [k, values[i]] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    for (const [k, v] of order) out[k] = v;
     return out;
   }
   return value;
@@ -143,57 +196,85 @@ function sortKeysDeep(value: unknown): unknown {
 /**
  * An Any whose content is re-encoded canonically when its type can hold a map: Anys packed by
  * another encoder (off the wire, from Envoy or go-control-plane) keep their map order otherwise,
- * and equal configurations would hash differently. Anys of unknown types are left as they are.
+ * and equal configurations would hash differently. Anys xdskit packed, and Anys of unknown types,
+ * are left as they are.
  */
 function canonicalAny(a: Any): Any {
-  const info = a?.typeUrl ? findType(a.typeUrl) : undefined;
-  if (!info || !canonTypes().has(info.fullName) || !a.value?.length) return a;
+  if (!a?.value?.length || canonicalBuffers.has(a.value)) return a;
+  const info = a.typeUrl ? findType(a.typeUrl) : undefined;
+  if (!info || !canonTypes().has(info.fullName)) return a;
   const inner = info.codec.decode(a.value);
-  return { typeUrl: a.typeUrl, value: Buffer.from(info.codec.encode(canonicalize(info.fullName, inner)).finish()) };
+  const canon = canonMessage(info.fullName, inner);
+  const value = Buffer.from(info.codec.encode(canon).finish());
+  markCanonical(value);
+  return value.equals(a.value) ? (markCanonical(a.value), a) : { typeUrl: a.typeUrl, value };
 }
 
-function canonValue(f: FieldSchema, ref: string | undefined, v: unknown): unknown {
+function canonValue(ref: string | undefined, v: unknown): unknown {
   if (v === undefined || v === null || !ref) return v;
   if (WKT_STRUCTISH.has(ref)) return sortKeysDeep(v);
   if (ref === ANY) return canonicalAny(v as Any);
-  return canonicalize(ref, v);
+  return canonMessage(ref, v);
+}
+
+function canonMap(f: FieldSchema, m: Record<string, unknown>): Record<string, unknown> {
+  const ref = f.value === 'message' ? f.valueRef : undefined;
+  const keys = Object.keys(m);
+  let changed = !keysSorted(keys);
+  const values = keys.map((k) => {
+    const v = ref ? canonValue(ref, m[k]) : m[k];
+    if (v !== m[k]) changed = true;
+    return v;
+  });
+  if (!changed) return m;
+  const sorted: Record<string, unknown> = {};
+  const order = keys.map((k, i) => [k, values[i]] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [k, v] of order) sorted[k] = v;
+  return sorted;
+}
+
+function canonMessage(fullName: string, message: unknown): unknown {
+  if (message === null || typeof message !== 'object' || !canonTypes().has(fullName)) return message;
+  const src = message as Record<string, unknown>;
+  const plan = canonPlan(fullName);
+  let out: Record<string, unknown> | undefined;
+  for (const f of plan.fields) {
+    if (f.oneof !== undefined) {
+      const prop = plan.oneofs![f.oneof]!.prop;
+      const u = src[prop] as Record<string, unknown> | undefined;
+      if (!u || u.$case !== f.prop) continue;
+      const v = canonValue(f.ref, u[f.prop]);
+      if (v !== u[f.prop]) (out ??= { ...src })[prop] = { ...u, [f.prop]: v };
+      continue;
+    }
+    const cur = src[f.prop];
+    if (cur === undefined || cur === null) continue;
+    let v: unknown;
+    if (f.type === 'map') v = canonMap(f, cur as Record<string, unknown>);
+    else if (f.repeated) {
+      const arr = cur as unknown[];
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < arr.length; i++) {
+        const x = canonValue(f.ref, arr[i]);
+        if (x !== arr[i]) (copy ??= arr.slice())[i] = x;
+      }
+      v = copy ?? arr;
+    } else v = canonValue(f.ref, cur);
+    if (v !== cur) (out ??= { ...src })[f.prop] = v;
+  }
+  return out ?? message;
 }
 
 /**
- * The canonical form of a message: a copy in which every map and Struct has its keys sorted.
+ * The canonical form of a message: every map and Struct with its keys sorted, and every Any
+ * packed by another encoder re-packed canonically.
  *
- * Returns the message itself when its type cannot hold a map. Only the objects on the way to a
- * map are copied; everything else is shared with the input.
+ * Returns the message itself when it is already canonical; otherwise only the objects on the
+ * way to what changed are copied, and everything else is shared with the input.
  */
 export function canonicalize<R extends TypeRef>(type: R, message: MessageOf<R>): MessageOf<R>;
 export function canonicalize(type: TypeRef, message: unknown): unknown {
-  const info = typeInfo(type);
-  if (!canonTypes().has(info.fullName) || message === null || typeof message !== 'object') return message;
-  const src = message as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...src };
-  const oneofs = info.schema.oneofs;
-  for (const f of info.schema.fields) {
-    if (f.type === 'map') {
-      const m = src[f.prop] as Record<string, unknown> | undefined;
-      if (!m) continue;
-      const sorted: Record<string, unknown> = {};
-      const ref = f.value === 'message' ? f.valueRef : undefined;
-      for (const k of Object.keys(m).sort()) sorted[k] = canonValue(f, ref, m[k]);
-      out[f.prop] = sorted;
-    } else if (f.type === 'message' && f.ref && canonTypes().has(f.ref)) {
-      if (f.oneof !== undefined) {
-        const prop = oneofs![f.oneof]!.prop;
-        const u = out[prop] as Record<string, unknown> | undefined;
-        if (u && u.$case === f.prop) out[prop] = { ...u, [f.prop]: canonValue(f, f.ref, u[f.prop]) };
-      } else if (f.repeated) {
-        const arr = src[f.prop] as unknown[] | undefined;
-        if (arr) out[f.prop] = arr.map((x) => canonValue(f, f.ref, x));
-      } else {
-        out[f.prop] = canonValue(f, f.ref, src[f.prop]);
-      }
-    }
-  }
-  return out;
+  return canonMessage(typeInfo(type).fullName, message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +326,7 @@ export function equals<R extends TypeRef>(type: R, a: MessageOf<R>, b: MessageOf
  */
 export function pack<R extends TypeRef>(type: R, message: MessageOf<R>): Any {
   const info = typeInfo(type);
-  return { typeUrl: info.typeUrl, value: Buffer.from(encode(info.fullName, message)) };
+  return { typeUrl: info.typeUrl, value: markCanonical(Buffer.from(encode(info.fullName, message))) as Buffer };
 }
 
 /**

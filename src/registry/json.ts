@@ -16,7 +16,7 @@
  * @see https://protobuf.dev/programming-guides/proto3/#json
  */
 import { findEnumSchema, type EnumSchema, type FieldSchema, type MessageSchema } from './schema.js';
-import { encode, findType, typeInfo, type MessageOf, type TypeInfo, type TypeRef } from './codec.js';
+import { encode, findType, markCanonical, typeInfo, type MessageOf, type TypeInfo, type TypeRef } from './codec.js';
 import { XdsValidationError, formatProblem, show, type Problem } from './errors.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
 
@@ -539,7 +539,7 @@ class Reader {
     }
     if (msg === SKIP || this.problems.length > before) return SKIP;
     const typeUrlOut = typeUrl.includes('/') ? typeUrl : TYPE_URL_PREFIX + typeUrl;
-    return { typeUrl: typeUrlOut, value: Buffer.from(encode(info.fullName, msg as never)) };
+    return { typeUrl: typeUrlOut, value: markCanonical(Buffer.from(encode(info.fullName, msg as never))) };
   }
 }
 

@@ -43,6 +43,29 @@ describe('the type registry', () => {
     expect(Object.keys(canonicalize('envoy.config.core.v3.Metadata', a).filterMetadata!)).toEqual(['a', 'b']);
   });
 
+  it('leaves an already canonical message as it is, without copying it', () => {
+    const md = create('envoy.config.core.v3.Metadata', { filterMetadata: { a: { k: 'v', z: [1, { b: 1, c: 2 }] }, b: {} } });
+    expect(canonicalize('envoy.config.core.v3.Metadata', md)).toBe(md);
+    const vh = create('envoy.config.route.v3.VirtualHost', {
+      name: 'v',
+      typedPerFilterConfig: { a: pack('envoy.extensions.filters.http.router.v3.Router', {}) },
+    });
+    expect(canonicalize('envoy.config.route.v3.VirtualHost', vh)).toBe(vh);
+  });
+
+  it('copies only the path to what it sorts', () => {
+    const vh = create('envoy.config.route.v3.VirtualHost', {
+      name: 'v',
+      routes: [create('envoy.config.route.v3.Route', { name: 'r' })],
+      metadata: { filterMetadata: { b: {}, a: {} } },
+    });
+    const c = canonicalize('envoy.config.route.v3.VirtualHost', vh);
+    expect(c).not.toBe(vh);
+    expect(c.routes).toBe(vh.routes);
+    expect(Object.keys(c.metadata!.filterMetadata!)).toEqual(['a', 'b']);
+    expect(Object.keys(vh.metadata!.filterMetadata!)).toEqual(['b', 'a']);
+  });
+
   it('decodes what it encodes', () => {
     const cla = create('envoy.config.endpoint.v3.ClusterLoadAssignment', { clusterName: 'api' });
     expect(decode('envoy.config.endpoint.v3.ClusterLoadAssignment', encode('envoy.config.endpoint.v3.ClusterLoadAssignment', cla))).toEqual(cla);
