@@ -61,6 +61,21 @@ describe('the resource store', () => {
     );
   });
 
+  it('given an Any whose content was encoded elsewhere with its maps unsorted, then the store bytes still equal the registry encode', () => {
+    const meta = findType('envoy.config.core.v3.Metadata')!;
+    const foreign = Buffer.from(meta.codec.encode({ filterMetadata: { b: { x: 1 }, a: { y: 2 } } } as never).finish());
+    const packed = (value: Buffer) => ({
+      ...edsCluster('api'),
+      typedExtensionProtocolOptions: { 'envoy.x': { typeUrl: meta.typeUrl, value } },
+    });
+    const store = new ResourceStore();
+    const a = store.put(TypeUrl.Cluster, packed(foreign));
+    expect(Buffer.from(a.bytes).equals(Buffer.from(encode(TypeUrl.Cluster, packed(foreign) as never)))).toBe(true);
+    // The same content encoded canonically (as pack() does) is the same resource.
+    const canonical = Buffer.from(meta.codec.encode({ filterMetadata: { a: { y: 2 }, b: { x: 1 } } } as never).finish());
+    expect(store.put(TypeUrl.Cluster, packed(canonical))).toBe(a);
+  });
+
   it('given a TTL, then the entry shares the bytes but has its own version carrying the TTL', () => {
     const store = new ResourceStore();
     const c = edsCluster('api');
