@@ -7,7 +7,8 @@
  */
 import { CODECS, type MessageCodec, type TypeMap } from '../gen/codecs.js';
 import type { Any } from '../gen/google/protobuf/any.js';
-import { findMessageSchema, messageNames, type FieldSchema, type MessageSchema } from './schema.js';
+import { findMessageSchema, messageNames, typesReaching, type FieldSchema, type MessageSchema } from './schema.js';
+import { ANY, STRUCT_TYPES } from './well-known.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
 
 export type { MessageCodec, TypeMap } from '../gen/codecs.js';
@@ -97,37 +98,14 @@ export function registeredTypes(): string[] {
 // ---------------------------------------------------------------------------------------------
 // Canonical form: maps and Struct keys sorted.
 
-const WKT_STRUCTISH = new Set(['google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue']);
-const ANY = 'google.protobuf.Any';
 let needsCanon: Set<string> | undefined;
 
 /** Types whose messages can hold a map, a Struct or an Any, directly or through a nested field. */
 function canonTypes(): Set<string> {
-  if (needsCanon) return needsCanon;
-  const direct = new Set<string>();
-  const users = new Map<string, string[]>(); // type -> types that have a field of that type
-  for (const name of messageNames()) {
-    const s = findMessageSchema(name)!;
-    for (const f of s.fields) {
-      const ref = f.type === 'map' ? f.valueRef : f.ref;
-      if (f.type === 'map' || (ref && (WKT_STRUCTISH.has(ref) || ref === ANY))) direct.add(name);
-      if (ref && f.type !== 'enum' && f.value !== 'enum') {
-        let u = users.get(ref);
-        if (!u) users.set(ref, (u = []));
-        u.push(name);
-      }
-    }
-  }
-  const out = new Set<string>();
-  const queue = [...direct];
-  while (queue.length) {
-    const t = queue.pop()!;
-    if (out.has(t)) continue;
-    out.add(t);
-    for (const u of users.get(t) ?? []) if (!out.has(u)) queue.push(u);
-  }
-  needsCanon = out;
-  return out;
+  needsCanon ??= typesReaching((s) =>
+    s.fields.some((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && (STRUCT_TYPES.has(f.ref) || f.ref === ANY))),
+  );
+  return needsCanon;
 }
 
 /** What canonicalising one type has to look at: its maps and the fields that can hold one. */
@@ -141,7 +119,7 @@ function canonPlan(fullName: string): CanonPlan {
   if (!p) {
     const schema = findMessageSchema(fullName)!;
     const canon = canonTypes();
-    const fields = schema.fields.filter((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && canon.has(f.ref)) || (f.type === 'message' && !!f.ref && (WKT_STRUCTISH.has(f.ref) || f.ref === ANY)));
+    const fields = schema.fields.filter((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && canon.has(f.ref)) || (f.type === 'message' && !!f.ref && (STRUCT_TYPES.has(f.ref) || f.ref === ANY)));
     p = { fields, oneofs: schema.oneofs };
     plans.set(fullName, p);
   }
@@ -212,7 +190,7 @@ function canonicalAny(a: Any): Any {
 
 function canonValue(ref: string | undefined, v: unknown): unknown {
   if (v === undefined || v === null || !ref) return v;
-  if (WKT_STRUCTISH.has(ref)) return sortKeysDeep(v);
+  if (STRUCT_TYPES.has(ref)) return sortKeysDeep(v);
   if (ref === ANY) return canonicalAny(v as Any);
   return canonMessage(ref, v);
 }

@@ -19,6 +19,7 @@ import { findEnumSchema, type EnumSchema, type FieldSchema, type MessageSchema }
 import { encode, findType, markCanonical, typeInfo, type MessageOf, type TypeInfo, type TypeRef } from './codec.js';
 import { XdsValidationError, formatProblem, show, type Problem } from './errors.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
+import { ANY, DURATION, FIELD_MASK, LIST_VALUE, NULL_VALUE, STRUCT, TIMESTAMP, VALUE, WRAPPERS } from './well-known.js';
 
 /** Options for reading JSON (and YAML). */
 export interface ReadOptions {
@@ -47,27 +48,6 @@ export interface WriteOptions {
 const EMPTY = new Uint8Array(0);
 const SKIP = Symbol('skip');
 type Out = unknown | typeof SKIP;
-
-const WRAPPERS: Record<string, string> = {
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.BytesValue': 'bytes',
-};
-const DURATION = 'google.protobuf.Duration';
-const TIMESTAMP = 'google.protobuf.Timestamp';
-const ANY = 'google.protobuf.Any';
-const STRUCT = 'google.protobuf.Struct';
-const VALUE = 'google.protobuf.Value';
-const LIST_VALUE = 'google.protobuf.ListValue';
-const EMPTY_MSG = 'google.protobuf.Empty';
-const NULL_VALUE = 'google.protobuf.NullValue';
-const FIELD_MASK = 'google.protobuf.FieldMask';
 
 /** Types whose JSON form is not an object of fields. */
 function hasSpecialJson(fullName: string): boolean {

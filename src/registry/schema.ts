@@ -131,3 +131,44 @@ export function messageNames(): string[] {
 export function enumNames(): string[] {
   return Object.keys(load().enums);
 }
+
+/** Options of {@link typesReaching}. */
+export interface ReachOptions {
+  /** Types left out entirely (never direct, never reached through). */
+  skip?: (schema: MessageSchema) => boolean;
+  /** Field types the search does not go through (leaves such as wrappers). */
+  leaf?: (ref: string) => boolean;
+}
+
+/**
+ * The message types that satisfy `direct` or hold, through any chain of message fields
+ * (singular, repeated, oneof members, map values), a type that does.
+ *
+ * Used to skip work on types that can never need it: canonicalisation (maps, Structs, Anys),
+ * validation (rules, required oneofs, Anys). Computed over the whole schema in a few ms.
+ */
+export function typesReaching(direct: (schema: MessageSchema) => boolean, options: ReachOptions = {}): Set<string> {
+  const start: string[] = [];
+  const usedBy = new Map<string, string[]>();
+  for (const name of messageNames()) {
+    const s = findMessageSchema(name)!;
+    if (options.skip?.(s)) continue;
+    if (direct(s)) start.push(name);
+    for (const f of s.fields) {
+      const ref = f.type === 'map' ? (f.value === 'message' ? f.valueRef : undefined) : f.type === 'message' ? f.ref : undefined;
+      if (!ref || options.leaf?.(ref)) continue;
+      let u = usedBy.get(ref);
+      if (!u) usedBy.set(ref, (u = []));
+      u.push(name);
+    }
+  }
+  const out = new Set<string>();
+  const queue = start;
+  while (queue.length) {
+    const t = queue.pop()!;
+    if (out.has(t)) continue;
+    out.add(t);
+    for (const u of usedBy.get(t) ?? []) if (!out.has(u)) queue.push(u);
+  }
+  return out;
+}

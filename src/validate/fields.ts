@@ -18,7 +18,7 @@
  */
 import { typeInfo, type Any, type TypeRef } from '../registry/codec.js';
 import { show, type Problem } from '../registry/errors.js';
-import { findMessageSchema, messageNames, type MessageSchema } from '../registry/schema.js';
+import { findMessageSchema, typesReaching, type MessageSchema } from '../registry/schema.js';
 import { compileField, defaultOf, type ElementPlan, type FieldPlan } from './rules/field.js';
 import { ANY, OPAQUE, WRAPPERS, DURATION, TIMESTAMP, type LocalCheck, type Reporter } from './rules/types.js';
 import { typeOfUrl, Unpacker } from './unpack.js';
@@ -104,35 +104,11 @@ const isLeafType = (ref: string) => ref in WRAPPERS || OPAQUE.has(ref) || ref ==
  * (and are not disabled). Computed once over the whole schema on first use (a few ms).
  */
 function neededTypes(): Set<string> {
-  if (needed) return needed;
-  const direct: string[] = [];
-  const usedBy = new Map<string, string[]>();
-  const off = (s: MessageSchema) => s.disabled === true || s.ignored === true;
-  for (const name of messageNames()) {
-    const s = findMessageSchema(name)!;
-    if (off(s)) continue;
-    let isDirect = s.oneofs?.some((o) => o.required) ?? false;
-    for (const f of s.fields) {
-      const ref = f.type === 'map' ? f.valueRef : f.ref;
-      if (f.rules || ref === ANY) isDirect = true;
-      if (ref && !isLeafType(ref) && (f.type === 'message' || f.value === 'message')) {
-        let u = usedBy.get(ref);
-        if (!u) usedBy.set(ref, (u = []));
-        u.push(name);
-      }
-    }
-    if (isDirect) direct.push(name);
-  }
-  const out = new Set<string>();
-  const queue = direct;
-  while (queue.length) {
-    const t = queue.pop()!;
-    if (out.has(t)) continue;
-    out.add(t);
-    for (const u of usedBy.get(t) ?? []) if (!out.has(u)) queue.push(u);
-  }
-  needed = out;
-  return out;
+  needed ??= typesReaching(
+    (s) => (s.oneofs?.some((o) => o.required) ?? false) || s.fields.some((f) => f.rules !== undefined || (f.type === 'map' ? f.valueRef : f.ref) === ANY),
+    { skip: (s) => s.disabled === true || s.ignored === true, leaf: isLeafType },
+  );
+  return needed;
 }
 
 // ---------------------------------------------------------------------------------------------

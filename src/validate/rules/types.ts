@@ -33,36 +33,16 @@ export const INT64_KINDS: ReadonlySet<string> = new Set(['int64', 'uint64', 'sin
 /** The integer kinds that fit a JS number. */
 export const INT32_KINDS: ReadonlySet<string> = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 
-/** Protobuf wrapper types (ts-proto makes them bare primitives) → the scalar kind they wrap. */
-export const WRAPPERS: Readonly<Record<string, string>> = Object.freeze({
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.BytesValue': 'bytes',
-});
-
-/** Full name of `google.protobuf.Any`: unpacked and validated as its `@type`. */
-export const ANY = 'google.protobuf.Any';
-/** Full name of `google.protobuf.Duration` (`duration` rules). */
-export const DURATION = 'google.protobuf.Duration';
-/** Full name of `google.protobuf.Timestamp` (`timestamp` rules). */
-export const TIMESTAMP = 'google.protobuf.Timestamp';
+// Wrappers (bare primitives), Any (unpacked and validated as its `@type`), Duration and
+// Timestamp (`duration`/`timestamp` rules).
+export { WRAPPERS, ANY, DURATION, TIMESTAMP } from '../../registry/well-known.js';
+import { FIELD_MASK, STRUCT_TYPES } from '../../registry/well-known.js';
 
 /**
  * Well-known types ts-proto gives a special shape (plain object, any JSON value, array): they
  * carry no rules and are never walked field by field.
  */
-export const OPAQUE: ReadonlySet<string> = new Set([
-  'google.protobuf.Struct',
-  'google.protobuf.Value',
-  'google.protobuf.ListValue',
-  'google.protobuf.FieldMask',
-]);
+export const OPAQUE: ReadonlySet<string> = new Set([...STRUCT_TYPES, FIELD_MASK]);
 
 /** Plural helper for messages: `1 character`, `2 characters`. */
 export function plural(n: number | bigint | string, word: string): string {
