@@ -169,6 +169,7 @@ if (!process.env.XDSKIT_GEN_TEMPLATE) {
   const schema = buildSchema(fs.readFileSync(descriptorFile), require, stage);
   fs.writeFileSync(path.join(tmpOut, 'schema.ts'), schema.source);
   fs.writeFileSync(path.join(tmpOut, 'codecs.ts'), schema.codecs);
+  fs.writeFileSync(path.join(tmpOut, 'namespaces.ts'), schema.namespaces);
   log(`schema: ${schema.messages} messages, ${schema.enums} enums, ${schema.rules} fields with validate.rules`);
 }
 const oldOut = `${outDir}.old`;

@@ -10,14 +10,7 @@
  *
  * @module
  */
-export * as envoy from './gen/index.envoy.js';
-export * as xds from './gen/index.xds.js';
-export * as udpa from './gen/index.udpa.js';
-export * as google from './gen/index.google.js';
-export * as pgv from './gen/index.validate.js';
-export * as io from './gen/index.io.js';
-export * as opencensus from './gen/index.opencensus.js';
-export * as opentelemetry from './gen/index.opentelemetry.js';
+export { envoy, xds, udpa, google, validate as pgv, io, opencensus, opentelemetry } from './gen/namespaces.js';
 export * from './registry/index.js';
 export * from './validate/index.js';
 export * from './builders/index.js';

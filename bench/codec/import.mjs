@@ -4,20 +4,32 @@
 //
 //   import/xdskit          performance.now() around `await import('<repo>/dist/index.js')` (and
 //                          the CPU time the import took, less sensitive to a busy machine)
-//   import/envoy-gen       the 8 generated namespace indexes xdskit re-exports (envoy, xds, udpa,
-//                          google, validate, io, opencensus, opentelemetry): ts-proto 1 code from
-//                          dist/gen vs ts-proto 2 code from .bench-gen/tsproto2-js
+//   import/envoy-gen       every generated message module (one per proto file, no index or
+//                          namespace module): ts-proto 1 code from dist/gen vs ts-proto 2 code
+//                          from .bench-gen/tsproto2-js
 //   process/import-xdskit  wall time of `node -e "await import(xdskit)"` against an empty
 //                          `node -e ""`: what a CLI user waits for
 //
 // Standalone: node bench/codec/import.mjs [runs]
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const NAMESPACES = ['envoy', 'xds', 'udpa', 'google', 'validate', 'io', 'opencensus', 'opentelemetry'];
 const url = (p) => pathToFileURL(path.join(repo, p)).href;
+const OWN = new Set(['schema.js', 'codecs.js', 'namespaces.js']);
+
+/** Every generated per-proto-file module under `dir` (ts-proto output; not index files). */
+function generatedModules(dir) {
+  const abs = path.join(repo, dir);
+  return fs
+    .readdirSync(abs, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.js') && !path.basename(f).startsWith('index.') && !OWN.has(f))
+    .sort()
+    .map((f) => url(path.join(dir, f)));
+}
 
 /**
  * Runs `node -e` importing the given URLs; returns the in-process import time, the CPU time the
@@ -41,8 +53,8 @@ function timeImport(urls) {
 export function measureImports(runs = 7) {
   const cases = {
     xdskit: [url('dist/index.js')],
-    gen1: NAMESPACES.map((n) => url(`dist/gen/index.${n}.js`)),
-    gen2: NAMESPACES.map((n) => url(`.bench-gen/tsproto2-js/index.${n}.js`)),
+    gen1: generatedModules('dist/gen'),
+    gen2: generatedModules('.bench-gen/tsproto2-js'),
     empty: [],
   };
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, { inProcess: [], cpu: [], wall: [] }]));
