@@ -16,6 +16,7 @@
 //                                               Envoy API needs that the pinned package lacks)
 //   XDSKIT_GEN_OUT=dir                         write the generated tree elsewhere (bench/codec)
 //   XDSKIT_GEN_TEMPLATE=file                   use another buf.gen.yaml (bench/codec)
+//   XDSKIT_GEN_CACHE=dir                       scratch folder (default: node_modules/.cache/xdskit-proto*)
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -28,7 +29,12 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const roots = JSON.parse(fs.readFileSync(path.join(repo, 'proto/roots.json'), 'utf8'));
 const outDir = path.resolve(repo, process.env.XDSKIT_GEN_OUT ?? 'src/gen');
 const template = path.resolve(repo, process.env.XDSKIT_GEN_TEMPLATE ?? 'proto/buf.gen.yaml');
-const cache = path.join(repo, 'node_modules/.cache/xdskit-proto');
+// One scratch folder per output, so a bench generating elsewhere never shares a stage with
+// `npm run generate` (XDSKIT_GEN_CACHE overrides it).
+const defaultOut = path.resolve(repo, 'src/gen');
+const cache =
+  process.env.XDSKIT_GEN_CACHE ??
+  path.join(repo, 'node_modules/.cache', outDir === defaultOut ? 'xdskit-proto' : `xdskit-proto-${path.relative(repo, outDir).replace(/[^a-zA-Z0-9]+/g, '-')}`);
 const stage = path.join(cache, 'stage');
 const started = Date.now();
 

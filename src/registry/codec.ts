@@ -265,9 +265,22 @@ export function encode(type: TypeRef, message: unknown): Uint8Array {
   return info.codec.encode(canonicalize(info.fullName, message)).finish();
 }
 
-/** Decodes protobuf bytes into a message of the given type. */
+/**
+ * A Buffer view of bytes, without copying: protobufjs gives bytes fields the class of its input,
+ * and the generated types promise Buffer.
+ */
+function asBuffer(bytes: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes protobuf bytes into a message of the given type.
+ *
+ * Bytes fields of the result (an Any's `value`, say) are views into `bytes`, not copies: they keep
+ * the whole input alive, and change if it is overwritten.
+ */
 export function decode<R extends TypeRef>(type: R, bytes: Uint8Array): MessageOf<R> {
-  return typeInfo(type).codec.decode(bytes) as MessageOf<R>;
+  return typeInfo(type).codec.decode(asBuffer(bytes)) as MessageOf<R>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -326,7 +339,7 @@ export function unpack(any: Any, type?: TypeRef): unknown {
       throw new Error(`any holds ${info.fullName}, expected ${want.fullName}`);
     }
   }
-  return info.codec.decode(any.value ?? EMPTY);
+  return info.codec.decode(asBuffer(any.value ?? EMPTY));
 }
 
 /** Unpacks an Any and also returns the full name of the type it held. */

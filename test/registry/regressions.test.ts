@@ -106,3 +106,14 @@ removed_resources: [old-cert]
     expect(toJson('xdskit.wkt.WellKnownTypes', m)).toEqual({ fieldMask: 'connectTimeout,loadAssignment.clusterName' });
   });
 });
+
+describe('decoding plain Uint8Arrays', () => {
+  it('gives bytes fields as Buffers, as the generated types say', async () => {
+    const { decode, encode, pack } = await import('xdskit');
+    const any = pack('envoy.extensions.filters.http.router.v3.Router', { suppressEnvoyHeaders: true });
+    const bytes = new Uint8Array(encode('google.protobuf.Any', any));
+    const back = decode('google.protobuf.Any', bytes);
+    expect(Buffer.isBuffer(back.value)).toBe(true);
+    expect(back.value!.toString('base64')).toBe(any.value!.toString('base64'));
+  });
+});
