@@ -10,8 +10,8 @@ import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { OverloadManager } from '../gen/envoy/config/overload/v3/overload.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
-import { pack } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, duplicate, push, takeMessage, type Props } from './builder.js';
+import { pack, type MessageOf } from '../registry/codec.js';
+import { MessageBuilder, deepCopy, duplicate, packConfig, push, takeMessage, typed, type Props, type TypedConfig } from './builder.js';
 import { toAddress, type AddressInput } from './address.js';
 import { AccessLog, type AccessLogMessage } from './common.js';
 import { ConfigSource, apiConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -21,6 +21,9 @@ import { ListenerBuilder } from './listener.js';
 import { SecretBuilder } from './tls.js';
 
 export type { Bootstrap };
+
+/** The name of Envoy's internal listener bootstrap extension. */
+export const INTERNAL_LISTENER_EXTENSION = 'envoy.bootstrap.internal_listener';
 
 /** The node identity Envoy presents to the control plane. */
 export interface NodeInput {
@@ -257,6 +260,28 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    */
   rtdsRuntime(name: string, resourceName: string, source: ConfigSourceMessage = ConfigSource.ads()): this {
     return this.layer({ name, layerSpecifier: { $case: 'rtdsLayer', rtdsLayer: { name: resourceName, rtdsConfig: deepCopy(source) } } });
+  }
+
+  /**
+   * Adds a bootstrap extension: its name and typed config (a builder or {@link typed}). An
+   * extension name used twice throws.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#envoy-v3-api-field-config-bootstrap-v3-bootstrap-bootstrap-extensions
+   */
+  bootstrapExtension(name: string, config: TypedConfig): this {
+    const list = this.draft.bootstrapExtensions ?? [];
+    if (list.some((e) => e.name === name)) duplicate(this.label, 'bootstrap_extensions', 'bootstrap extension', name);
+    this.draft.bootstrapExtensions = [...list, { name, typedConfig: packConfig(config) }];
+    return this;
+  }
+
+  /**
+   * Enables internal listeners (`envoy.bootstrap.internal_listener`): listeners made with
+   * `listener(name).internal()`, reached by clusters with `Address.internal(name)` endpoints.
+   * @default options {} (Envoy's buffer size, 1 MiB)
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/bootstrap/internal_listener/v3/internal_listener.proto
+   */
+  internalListener(options: MessageOf<'envoy.extensions.bootstrap.internal_listener.v3.InternalListener'> = {}): this {
+    return this.bootstrapExtension(INTERNAL_LISTENER_EXTENSION, typed('envoy.extensions.bootstrap.internal_listener.v3.InternalListener', options));
   }
 
   /**

@@ -107,6 +107,19 @@ export function fail(problem: Problem, owner?: string): never {
   throw err;
 }
 
+/**
+ * Throws one `XdsValidationError` for the problems a builder found in its own state (an option
+ * that contradicts another), naming the builder: one problem gives a one-line message as
+ * {@link fail} does; several, a first line counting them and one line each.
+ */
+export function failAll(problems: Problem[], owner: string): void {
+  if (problems.length === 0) return;
+  if (problems.length === 1) fail(problems[0]!, owner);
+  const err = new XdsValidationError(problems);
+  err.message = [`${owner}: ${problems.length} problems`, ...problems.map((p) => `  ${formatProblem(p)}`)].join('\n');
+  throw err;
+}
+
 /** Throws the error for a name (route, filter, domain, cluster...) added twice. */
 export function duplicate(owner: string, path: string, what: string, name: string): never {
   fail({ path, rule: 'unique', message: `${what} ${JSON.stringify(name)} is already added; each ${what} must be unique`, value: name }, owner);
@@ -163,9 +176,34 @@ function labelErrors(proto: object, stop: object): void {
   }
 }
 
+const ARGS = Symbol('xdskit.builders.args');
+
+/** Several arguments of one method in a props object (see {@link args}). */
+export interface Args<P extends unknown[]> {
+  /** The arguments, in order. */
+  readonly [ARGS]: P;
+}
+
 /**
- * A props object of builder `B`: each key a chainable method, its value the method's (first)
- * argument; `true` calls a method whose argument is optional without it (`{ roundRobin: true }`).
+ * Passes several arguments to a method from a props object (a plain value passes the first
+ * one): `cluster('api', { circuitBreakers: args({ maxRequests: 100 }, 'HIGH') })` calls
+ * `.circuitBreakers({ maxRequests: 100 }, 'HIGH')`, `{ domains: args('a.example', 'b.example') }`
+ * calls `.domains('a.example', 'b.example')`.
+ *
+ * @example routeConfig('r', { requestHeaders: args({ 'x-env': 'prod' }, 'OVERWRITE_IF_EXISTS_OR_ADD') })
+ */
+export function args<P extends unknown[]>(...values: P): Args<P> {
+  return { [ARGS]: values };
+}
+
+function isArgs(value: unknown): value is Args<unknown[]> {
+  return typeof value === 'object' && value !== null && ARGS in value;
+}
+
+/**
+ * A props object of builder `B`: each key a chainable method, its value the method's first
+ * argument, or all its arguments with {@link args}; `true` calls a method whose argument is
+ * optional without it (`{ roundRobin: true }`).
  */
 export type Props<B> = {
   [K in keyof B as K extends 'set' | 'with' | 'props' | 'build' | 'toMessage' ? never : B[K] extends (...args: any[]) => B ? K : never]?: B[K] extends (
@@ -173,9 +211,7 @@ export type Props<B> = {
   ) => B
     ? P extends []
       ? true
-      : undefined extends P[0]
-        ? P[0] | true
-        : P[0]
+      : (undefined extends P[0] ? P[0] | true : P[0]) | Args<P>
     : never;
 };
 
@@ -233,7 +269,8 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
 
   /**
    * Applies a props object: each key names a chainable method of this builder, called with the
-   * value as its argument (`true`: called without argument, for `{ roundRobin: true }`).
+   * value as its argument (`true`: called without argument, for `{ roundRobin: true }`;
+   * {@link args}: called with several arguments).
    */
   props(props: Props<this> | undefined): this {
     if (!props) return this;
@@ -244,6 +281,7 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
         fail({ path: '', rule: 'props', message: `unknown property ${JSON.stringify(key)}`, value: key }, this.label);
       }
       if (value === true) method.call(this);
+      else if (isArgs(value)) method.apply(this, value[ARGS]);
       else method.call(this, value);
     }
     return this;

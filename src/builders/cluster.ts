@@ -12,7 +12,9 @@ import {
   Cluster_RingHashLbConfig_HashFunction,
   type Cluster,
   type Cluster_CommonLbConfig,
+  type Cluster_OriginalDstLbConfig,
 } from '../gen/envoy/config/cluster/v3/cluster.js';
+import { isIP } from 'node:net';
 import type { CircuitBreakers_Thresholds } from '../gen/envoy/config/cluster/v3/circuit_breaker.js';
 import type { OutlierDetection } from '../gen/envoy/config/cluster/v3/outlier_detection.js';
 import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endpoint.js';
@@ -20,7 +22,7 @@ import { RoutingPriority } from '../gen/envoy/config/core/v3/base.js';
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions as CoreHttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import type { HttpProtocolOptions } from '../gen/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
 import { pack } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, fail, packConfig, push, putMap, takeMessage, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, putMap, takeMessage, type Props, type TypedConfig } from './builder.js';
 import type { AddressInput } from './address.js';
 import { mergeMetadata, type EnumName, type Metadata } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -28,8 +30,34 @@ import { parseDuration, type DurationInput } from './duration.js';
 import { EndpointsBuilder, lbEndpoint, type EndpointOptions } from './endpoint.js';
 import type { HealthCheckMessage } from './health-check.js';
 import { UpstreamTlsBuilder, tlsTransportSocket, type UpstreamTlsContext } from './tls.js';
+import { transportSocketOf, type TransportSocketMessage } from './transport-socket.js';
 
 export type { Cluster };
+
+/**
+ * The options of the ORIGINAL_DST load balancer (`original_dst_lb_config`), in the generated
+ * message's shape: `upstreamPortOverride` (connect to this port instead of the original one),
+ * `useHttpHeader` and `httpHeaderName` (take the destination from a request header, default
+ * `x-envoy-original-dst-host`), `metadataKey` (take it from metadata).
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#config-cluster-v3-cluster-originaldstlbconfig
+ */
+export type OriginalDstLbOptions = Cluster_OriginalDstLbConfig;
+
+/** Options of {@link ClusterBuilder.upstreamBindConfig} besides the source address. */
+export interface UpstreamBindOptions {
+  /** The source port. @default 0 (an ephemeral port) */
+  port?: number;
+  /** Sets IP_FREEBIND on upstream sockets (bind an address not yet on the host). @default false */
+  freebind?: boolean;
+}
+
+/**
+ * What a transport socket match uses for the endpoints it selects: an upstream TLS context (a
+ * builder or message), or any TransportSocket message (`TransportSocket.rawBuffer()` for
+ * plaintext, `TransportSocket.custom(name, config)`).
+ */
+export type TransportSocketMatchSocket = UpstreamTlsBuilder | UpstreamTlsContext | TransportSocketMessage;
 
 /** The key of upstream HTTP options in `typed_extension_protocol_options`. */
 export const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -156,12 +184,37 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   /**
    * Connects to the original destination of the downstream connection (transparent proxying);
-   * sets the load balancer to `CLUSTER_PROVIDED` as Envoy requires.
+   * sets the load balancer to `CLUSTER_PROVIDED` as Envoy requires. `options` are those of
+   * {@link originalDstLbConfig}.
+   * @default options none (the original destination, its port unchanged)
    * @see https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/service_discovery#original-destination
    */
-  originalDst(): this {
+  originalDst(options?: OriginalDstLbOptions): this {
     this.type('ORIGINAL_DST');
     this.draft.lbPolicy = Cluster_LbPolicy.CLUSTER_PROVIDED;
+    return options === undefined ? this : this.originalDstLbConfig(options);
+  }
+
+  /**
+   * Options of the ORIGINAL_DST load balancer: `upstreamPortOverride` (e.g. a tunnel port such
+   * as HBONE's 15008 instead of the original port), `useHttpHeader` / `httpHeaderName` (the
+   * destination from a request header), `metadataKey`. Only for ORIGINAL_DST clusters.
+   * @default Envoy's: the connection's original destination, its port unchanged
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#envoy-v3-api-field-config-cluster-v3-cluster-original-dst-lb-config
+   */
+  originalDstLbConfig(options: OriginalDstLbOptions): this {
+    if (options.httpHeaderName !== undefined && !options.useHttpHeader) {
+      fail(
+        {
+          path: 'original_dst_lb_config.http_header_name',
+          rule: 'original_dst',
+          message: `http_header_name ${JSON.stringify(options.httpHeaderName)} is only read with use_http_header: true`,
+          value: options.httpHeaderName,
+        },
+        this.label,
+      );
+    }
+    this.draft.lbConfig = { $case: 'originalDstLbConfig', originalDstLbConfig: deepCopy(options) };
     return this;
   }
 
@@ -437,7 +490,66 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto#config-core-v3-transportsocket
    */
   transportSocket(name: string, config: TypedConfig): this {
-    this.draft.transportSocket = { name, configType: { $case: 'typedConfig', typedConfig: packConfig(config) } };
+    this.draft.transportSocket = transportSocketOf(name, config);
+    return this;
+  }
+
+  /**
+   * Adds a transport socket match: endpoints whose `envoy.transport_socket_match` metadata
+   * contains every key and value of `match` connect with `socket` (an upstream TLS context, or
+   * `TransportSocket.rawBuffer()` for plaintext). Envoy tries the matches in order and takes the
+   * first; an empty `match` takes every endpoint, so nothing may follow it. Endpoints no match
+   * takes use the cluster's `transport_socket`. A match name used twice throws.
+   * @example .transportSocketMatch('mtls', { tlsMode: 'istio' }, upstreamTls(sni)).transportSocketMatch('plaintext', {}, TransportSocket.rawBuffer())
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#envoy-v3-api-field-config-cluster-v3-cluster-transport-socket-matches
+   */
+  transportSocketMatch(name: string, match: Record<string, unknown>, socket: TransportSocketMatchSocket): this {
+    const matches = this.draft.transportSocketMatches ?? [];
+    const at = `transport_socket_matches[${matches.length}]`;
+    if (matches.some((m) => m.name === name)) duplicate(this.label, 'transport_socket_matches', 'transport socket match', name);
+    const catchAll = matches.findIndex((m) => Object.keys(m.match ?? {}).length === 0);
+    if (catchAll >= 0) {
+      fail(
+        {
+          path: at,
+          rule: 'unreachable',
+          message: `transport socket match ${JSON.stringify(name)} is never used: transport_socket_matches[${catchAll}] (${JSON.stringify(matches[catchAll]!.name)}) has an empty match and takes every endpoint`,
+          value: name,
+        },
+        this.label,
+      );
+    }
+    const ts =
+      socket instanceof UpstreamTlsBuilder || !('configType' in socket || 'name' in socket)
+        ? tlsTransportSocket(socket as UpstreamTlsBuilder | UpstreamTlsContext, 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext')
+        : deepCopy(socket as TransportSocketMessage);
+    // Replace the list: it may be shared with an earlier build.
+    this.draft.transportSocketMatches = [...matches, { name, match: deepCopy(match), transportSocket: ts }];
+    return this;
+  }
+
+  /**
+   * Binds upstream connections to the source IP `address` (e.g. `127.0.0.6`, which a sidecar's
+   * iptables rules leave alone, so inbound traffic it forwards is not captured again).
+   * @default options port 0 (ephemeral), no freebind; Envoy's default is the bootstrap's
+   *   cluster_manager.upstream_bind_config, else no bind
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/cluster.proto#envoy-v3-api-field-config-cluster-v3-cluster-upstream-bind-config
+   */
+  upstreamBindConfig(address: string, options: UpstreamBindOptions = {}): this {
+    if (!isIP(address)) {
+      fail(
+        { path: 'upstream_bind_config.source_address', rule: 'ip', message: `invalid source address ${JSON.stringify(address)}: expected an IP address such as "127.0.0.6" (the port goes in options.port)`, value: address },
+        this.label,
+      );
+    }
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      fail({ path: 'upstream_bind_config.source_address.port_value', rule: 'port', message: `invalid port ${JSON.stringify(port)}: expected an integer from 0 to 65535`, value: port }, this.label);
+    }
+    this.draft.upstreamBindConfig = {
+      sourceAddress: { address, portSpecifier: { $case: 'portValue', portValue: port } },
+      ...(options.freebind ? { freebind: true } : {}),
+    };
     return this;
   }
 
@@ -550,6 +662,9 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
   }
 
   protected override finish(m: Cluster): Cluster {
+    if (m.lbConfig?.$case === 'originalDstLbConfig' && !(m.clusterDiscoveryType?.$case === 'type' && m.clusterDiscoveryType.type === Cluster_DiscoveryType.ORIGINAL_DST)) {
+      fail({ path: 'original_dst_lb_config', rule: 'original_dst', message: 'original_dst_lb_config needs an ORIGINAL_DST cluster: call .originalDst()', value: m.lbConfig.originalDstLbConfig }, this.label);
+    }
     if (this.httpOptions) {
       m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: pack(HTTP_PROTOCOL_OPTIONS, this.httpOptions) };
     }

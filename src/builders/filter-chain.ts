@@ -9,13 +9,13 @@ import {
   type FilterChain,
   type FilterChainMatch,
 } from '../gen/envoy/config/listener/v3/listener_components.js';
-import type { TransportSocket } from '../gen/envoy/config/core/v3/base.js';
-import { MessageBuilder, deepCopy, duplicate, packConfig, push, takeMessage, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, push, takeMessage, type Props, type TypedConfig } from './builder.js';
 import { toCidr, type CidrRange } from './address.js';
 import { enumValue, mergeMetadata, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
 import { NetworkFilter, checkKind } from './filter.js';
 import { DownstreamTlsBuilder, tlsTransportSocket, type DownstreamTlsContext } from './tls.js';
+import { transportSocketOf } from './transport-socket.js';
 
 export type { FilterChain, FilterChainMatch };
 
@@ -219,8 +219,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto#config-core-v3-transportsocket
    */
   transportSocket(name: string, config: TypedConfig): this {
-    const ts: TransportSocket = { name, configType: { $case: 'typedConfig', typedConfig: packConfig(config) } };
-    this.draft.transportSocket = ts;
+    this.draft.transportSocket = transportSocketOf(name, config);
     return this;
   }
 

@@ -8,10 +8,15 @@
  * packed into `typed_config` (never written by hand).
  */
 import type { TypeMap } from '../gen/codecs.js';
-import type { Filter as NetworkFilterMessage, ListenerFilter as ListenerFilterMessage } from '../gen/envoy/config/listener/v3/listener_components.js';
+import type {
+  Filter as NetworkFilterMessage,
+  ListenerFilter as ListenerFilterMessage,
+  ListenerFilterChainMatchPredicate,
+} from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
 import { MessageBuilder, PEEK, deepCopy, fail, peekMessage, typed, type TypedConfig } from './builder.js';
+import { ListenerPredicate } from './matcher.js';
 
 export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
 
@@ -126,17 +131,41 @@ export class NetworkFilter<T extends object = object> extends FilterBuilder<T> {
 export class ListenerFilter<T extends object = object> extends FilterBuilder<T> {
   /** Brand: makes the HTTP, network and listener filter classes distinct types. */
   private declare readonly kind: 'listener';
+  private declare disabledWhen?: ListenerFilterChainMatchPredicate;
 
   protected get label(): string {
     return `listener filter ${JSON.stringify(this.filterName)}`;
   }
 
   /**
-   * The `listener_filters` entry: name and packed typed_config.
+   * Skips this filter for the connections `predicate` matches (built with
+   * `ListenerPredicate`), e.g. to run an inspector only where a filter chain needs it.
+   * @default the filter runs on every connection
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-listenerfilter-filter-disabled
+   */
+  filterDisabled(predicate: ListenerFilterChainMatchPredicate): this {
+    this.disabledWhen = deepCopy(predicate);
+    return this;
+  }
+
+  /**
+   * Runs this filter only for connections to these destination ports: `filter_disabled` is
+   * "not one of these ports". Server-first protocols on other ports do not wait for an
+   * inspector that needs the client to speak first.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-listenerfilter-filter-disabled
+   */
+  onlyForPorts(...ports: number[]): this {
+    return this.filterDisabled(ListenerPredicate.not(ListenerPredicate.destinationPorts(...ports)));
+  }
+
+  /**
+   * The `listener_filters` entry: name, packed typed_config and filter_disabled.
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#config-listener-v3-listenerfilter
    */
   toFilter(): ListenerFilterMessage {
-    return { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
+    const f: ListenerFilterMessage = { name: this.filterName, configType: { $case: 'typedConfig', typedConfig: this.packed() } };
+    if (this.disabledWhen) f.filterDisabled = deepCopy(this.disabledWhen);
+    return f;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   HttpConnectionManager_PathWithEscapedSlashesAction,
   HttpConnectionManager_ServerHeaderTransformation,
   type HttpConnectionManager,
+  type HttpConnectionManager_SetCurrentClientCertDetails,
   type ScopedRoutes,
 } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
@@ -24,6 +25,14 @@ import { HttpFilterTypes, router } from './http-filters.js';
 import { RouteConfigBuilder } from './route.js';
 
 export type { HttpConnectionManager };
+
+/**
+ * Which details of the client certificate go into `x-forwarded-client-cert`: `subject`, `cert`
+ * (PEM), `chain` (PEM), `dns` and `uri` SANs (the SPIFFE id).
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-setcurrentclientcertdetails
+ */
+export type ClientCertDetails = HttpConnectionManager_SetCurrentClientCertDetails;
 
 const ROUTER_URL = `type.googleapis.com/${HttpFilterTypes.router}`;
 
@@ -305,7 +314,8 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
   }
 
   /**
-   * HTTP/2 options of downstream connections (max concurrent streams, window sizes...).
+   * HTTP/2 options of downstream connections (max concurrent streams, window sizes,
+   * `allowConnect` for extended CONNECT tunnels such as HBONE...).
    * @default Envoy's HTTP/2 defaults
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/protocol.proto#config-core-v3-http2protocoloptions
    */
@@ -375,6 +385,19 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
   }
 
   /**
+   * Which details of the client certificate Envoy adds to `x-forwarded-client-cert` (e.g.
+   * `{ uri: true }` for the peer's SPIFFE id). Envoy reads them only when
+   * {@link forwardClientCertDetails} is `APPEND_FORWARD` or `SANITIZE_SET`: with another mode
+   * the finished HCM throws.
+   * @default none: only the certificate's hash (`By` and `Hash`)
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-set-current-client-cert-details
+   */
+  setCurrentClientCertDetails(details: ClientCertDetails): this {
+    this.draft.setCurrentClientCertDetails = deepCopy(details);
+    return this;
+  }
+
+  /**
    * Generates `x-request-id` for requests without one.
    * @default true
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-generate-request-id
@@ -385,6 +408,20 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
   }
 
   protected override finish(m: HttpConnectionManager): HttpConnectionManager {
+    if (m.setCurrentClientCertDetails) {
+      const mode = m.forwardClientCertDetails ?? HttpConnectionManager_ForwardClientCertDetails.SANITIZE;
+      if (mode !== HttpConnectionManager_ForwardClientCertDetails.APPEND_FORWARD && mode !== HttpConnectionManager_ForwardClientCertDetails.SANITIZE_SET) {
+        fail(
+          {
+            path: 'set_current_client_cert_details',
+            rule: 'forward_client_cert_details',
+            message: `is only read with forward_client_cert_details APPEND_FORWARD or SANITIZE_SET, and this one is ${HttpConnectionManager_ForwardClientCertDetails[mode]}`,
+            value: m.setCurrentClientCertDetails,
+          },
+          this.label,
+        );
+      }
+    }
     const filters: HttpFilterMessage[] = m.httpFilters ?? [];
     const isRouter = (f: HttpFilterMessage) => f.configType?.$case === 'typedConfig' && f.configType.typedConfig.typeUrl === ROUTER_URL;
     const routers = filters.filter(isRouter);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-export { MessageBuilder, typed, packConfig, type TypedConfig, type Props } from './builder.js';
+export { MessageBuilder, typed, packConfig, args, type TypedConfig, type Props, type Args } from './builder.js';
 export { Duration } from './duration.js';
 export { parseDuration, type DurationInput } from '../registry/duration.js';
 export { Address, toAddress, toCidr, type AddressInput, type SocketOptions } from './address.js';
@@ -34,6 +34,8 @@ export {
 } from './common.js';
 export { ConfigSource, apiConfigSource, type ConfigSourceOptions, type GrpcSourceOptions } from './config-source.js';
 export { FilterBuilder, HttpFilter, NetworkFilter, ListenerFilter } from './filter.js';
+export { ChainMatcher, ListenerPredicate, CHAIN_ACTION_TYPE, type ChainTarget, type NetworkInput } from './matcher.js';
+export { TransportSocket, RAW_BUFFER_TRANSPORT_SOCKET } from './transport-socket.js';
 export { Permission, Principal, type PolicyInput, type RbacAction } from './rbac.js';
 export { toRouteMatch, type RouteMatchInput, type RouteMatchSpec } from './route-match.js';
 export {
@@ -72,8 +74,8 @@ export {
   type JwtRequirementInput,
   type CompressionOptions,
 } from './http-filters.js';
-export { HcmBuilder, hcm, type TracingInput } from './http.js';
-export { TcpProxyBuilder, tcpProxy } from './tcp.js';
+export { HcmBuilder, hcm, type TracingInput, type ClientCertDetails } from './http.js';
+export { TcpProxyBuilder, tcpProxy, type TunnelingOptions } from './tcp.js';
 export { NetworkRbacFilter, networkRbac, networkFilter } from './network-filters.js';
 export { tlsInspector, httpInspector, originalDst, originalSrc, proxyProtocol, listenerFilter } from './listener-filters.js';
 export { FilterChainBuilder, filterChain, toFilterChainMatch, type FilterChainMatchInput } from './filter-chain.js';
@@ -91,6 +93,7 @@ export {
   type HashPolicyInput,
   type RedirectInput,
   type ClusterWeightOptions,
+  type RouteUpgradeOptions,
 } from './route.js';
 export {
   HealthCheck,
@@ -107,6 +110,9 @@ export {
   type CircuitBreakerInput,
   type OutlierDetectionInput,
   type UpstreamHttpOptions,
+  type OriginalDstLbOptions,
+  type UpstreamBindOptions,
+  type TransportSocketMatchSocket,
 } from './cluster.js';
 export {
   TLS_TRANSPORT_SOCKET,
@@ -124,4 +130,4 @@ export {
   type ValidationInput,
   type CertificateOptions,
 } from './tls.js';
-export { BootstrapBuilder, bootstrap, xdsCluster, type NodeInput, type AdsOptions, type HeapLimitOptions } from './bootstrap.js';
+export { BootstrapBuilder, bootstrap, xdsCluster, INTERNAL_LISTENER_EXTENSION, type NodeInput, type AdsOptions, type HeapLimitOptions } from './bootstrap.js';

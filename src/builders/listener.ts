@@ -8,13 +8,16 @@ import { TrafficDirection } from '../gen/envoy/config/core/v3/base.js';
 import { Listener_DrainType, type Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { FilterChain } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpConnectionManager } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
-import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, typed, type Props } from './builder.js';
+import type { Problem } from '../registry/errors.js';
+import { MessageBuilder, deepCopy, duplicate, fail, failAll, packConfig, push, typed, type Props } from './builder.js';
 import { toAddress, type AddressInput } from './address.js';
 import { mergeMetadata, type AccessLogMessage, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
 import { ListenerFilter, checkKind, type NetworkFilter } from './filter.js';
 import { FilterChainBuilder, filterChain, matchKey, toFilterChain } from './filter-chain.js';
 import { HcmBuilder } from './http.js';
+import { CHAIN_ACTION_TYPE, matcherActions, type Matcher } from './matcher.js';
+import { unpack } from '../registry/codec.js';
 
 export type { Listener };
 
@@ -81,7 +84,9 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
 
   /**
    * Appends filter chains. A chain name used twice, or a match equal to another chain's, throws
-   * (Envoy rejects two chains with the same match).
+   * (Envoy rejects two chains with the same match). With a {@link filterChainMatcher} the
+   * matcher picks chains by name instead: chains then need names and no match, and may share
+   * the (empty) match — set the matcher before adding them.
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-filter-chains
    */
   filterChains(...chains: (FilterChainBuilder | FilterChain)[]): this {
@@ -91,26 +96,43 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
       if (m.name) {
         if (this.chainNames.has(m.name)) duplicate(this.label, 'filter_chains', 'filter chain name', m.name);
       }
-      const key = matchKey(m.filterChainMatch);
-      const other = this.chainMatches.get(key);
-      if (other !== undefined) {
-        fail(
-          {
-            path: `filter_chains[${index}].filter_chain_match`,
-            rule: 'unique',
-            message:
-              key === '{}'
-                ? `filter_chains[${other}] already has an empty filter chain match (matching every connection); each filter chain match must be unique`
-                : `filter_chains[${other}] already has the same filter chain match; each filter chain match must be unique`,
-            value: m.filterChainMatch ?? {},
-          },
-          this.label,
-        );
+      if (!this.draft.filterChainMatcher) {
+        const key = matchKey(m.filterChainMatch);
+        const other = this.chainMatches.get(key);
+        if (other !== undefined) {
+          fail(
+            {
+              path: `filter_chains[${index}].filter_chain_match`,
+              rule: 'unique',
+              message:
+                key === '{}'
+                  ? `filter_chains[${other}] already has an empty filter chain match (matching every connection); each filter chain match must be unique (to pick chains by name instead, set filterChainMatcher() before adding them)`
+                  : `filter_chains[${other}] already has the same filter chain match; each filter chain match must be unique`,
+              value: m.filterChainMatch ?? {},
+            },
+            this.label,
+          );
+        }
+        this.chainMatches.set(key, index);
       }
       if (m.name) this.chainNames.add(m.name);
-      this.chainMatches.set(key, index);
       this.draft.filterChains = push(this.draft.filterChains, m);
     }
+    return this;
+  }
+
+  /**
+   * Picks the filter chain of a connection with a matcher (`ChainMatcher.exact(...)`,
+   * `ChainMatcher.prefix(...)` or an `xds.type.matcher.v3.Matcher`) whose actions name the
+   * chains, instead of each chain's `filter_chain_match`. Chains must then be named and have no
+   * `filter_chain_match` (Envoy ignores it), and every chain the matcher names must exist:
+   * otherwise the finished listener throws. A connection the matcher names no chain for takes
+   * the default filter chain, or is closed.
+   * @default chains are picked by their filter_chain_match
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-filter-chain-matcher
+   */
+  filterChainMatcher(matcher: Matcher): this {
+    this.draft.filterChainMatcher = deepCopy(matcher);
     return this;
   }
 
@@ -279,6 +301,44 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
     this.draft.metadata = mergeMetadata(this.draft.metadata, metadata);
     return this;
   }
+
+  protected override finish(m: Listener): Listener {
+    if (m.filterChainMatcher) failAll(matcherProblems(m, m.filterChainMatcher), this.label);
+    return m;
+  }
+}
+
+/**
+ * What Envoy needs of a listener with a filter chain matcher: named chains without
+ * filter_chain_match, and actions that are StringValues naming one of them.
+ */
+function matcherProblems(l: Listener, matcher: Matcher): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Set<string>();
+  (l.filterChains ?? []).forEach((fc, i) => {
+    if (!fc.name) problems.push({ path: `filter_chains[${i}].name`, rule: 'filter_chain_matcher', message: 'a filter chain needs a name when a filter_chain_matcher picks the chains' });
+    else names.add(fc.name);
+    if (fc.filterChainMatch) {
+      problems.push({
+        path: `filter_chains[${i}].filter_chain_match`,
+        rule: 'filter_chain_matcher',
+        message: 'is ignored when a filter_chain_matcher picks the chains: remove it, or match in the matcher',
+        value: fc.filterChainMatch,
+      });
+    }
+  });
+  for (const { path, action } of matcherActions(matcher)) {
+    const url = action.typedConfig?.typeUrl ?? '';
+    if (!url.endsWith(`/${CHAIN_ACTION_TYPE}`)) {
+      problems.push({ path: `${path}.typed_config`, rule: 'filter_chain_matcher', message: `a filter chain matcher action must be a ${CHAIN_ACTION_TYPE} naming a filter chain, got ${JSON.stringify(url)}`, value: url });
+      continue;
+    }
+    const name = (unpack(action.typedConfig!, CHAIN_ACTION_TYPE) as { value?: string }).value ?? '';
+    if (!names.has(name)) {
+      problems.push({ path, rule: 'filter_chain_matcher', message: `selects filter chain ${JSON.stringify(name)}, which the listener does not have`, value: name });
+    }
+  }
+  return problems;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface RouteMatchSpec {
   regex?: string;
   /** The path is this prefix or continues with `/`, `?` or `#` after it (`/api` matches `/api/x`, not `/apix`). */
   pathSeparatedPrefix?: string;
+  /** CONNECT requests (which have no path), instead of a path rule. @default false */
+  connect?: boolean;
   /** Headers that must match (see {@link HeaderMatchInput}). */
   headers?: Record<string, HeaderMatchInput>;
   /** Query parameters that must match: a string or StringMatcher, or `true` for present. */
@@ -35,9 +37,12 @@ export interface RouteMatchSpec {
 /** A route match as builders accept it: a path prefix, a {@link RouteMatchSpec} or a RouteMatch message. */
 export type RouteMatchInput = string | RouteMatchSpec | RouteMatch;
 
-/** Sets the path rule of a match (replacing any earlier one). */
-export function setPath(m: RouteMatch, kind: 'prefix' | 'path' | 'regex' | 'pathSeparatedPrefix', value: string): RouteMatch {
+/** Sets the path rule of a match (replacing any earlier one); `connect` (CONNECT requests) takes no value. */
+export function setPath(m: RouteMatch, kind: 'prefix' | 'path' | 'regex' | 'pathSeparatedPrefix' | 'connect', value: string): RouteMatch {
   switch (kind) {
+    case 'connect':
+      m.pathSpecifier = { $case: 'connectMatcher', connectMatcher: {} };
+      break;
     case 'prefix':
       m.pathSpecifier = { $case: 'prefix', prefix: value };
       break;
@@ -68,11 +73,11 @@ export function toRouteMatch(input: RouteMatchInput): RouteMatch {
   if (isRouteMatchMessage(input)) return deepCopy(input);
   const s = input as RouteMatchSpec;
   const m: RouteMatch = {};
-  const rules = (['prefix', 'path', 'regex', 'pathSeparatedPrefix'] as const).filter((k) => s[k] !== undefined);
+  const rules = (['prefix', 'path', 'regex', 'pathSeparatedPrefix', 'connect'] as const).filter((k) => (k === 'connect' ? s.connect === true : s[k] !== undefined));
   if (rules.length > 1) {
     fail({ path: 'match', rule: 'oneof', message: `a route match takes one path rule, got ${rules.join(' and ')}`, value: input });
   }
-  if (rules.length === 1) setPath(m, rules[0]!, s[rules[0]!]!);
+  if (rules.length === 1) setPath(m, rules[0]!, rules[0] === 'connect' ? '' : s[rules[0]!]!);
   if (s.headers) m.headers = Object.entries(s.headers).map(([k, v]) => toHeaderMatcher(k, v));
   if (s.query) {
     m.queryParameters = Object.entries(s.query).map(([name, v]) =>

@@ -15,6 +15,8 @@ import {
   type RouteAction,
   type RouteAction_HashPolicy,
   type RouteAction_RequestMirrorPolicy,
+  type RouteAction_UpgradeConfig,
+  type RouteAction_UpgradeConfig_ConnectConfig,
   type VirtualHost,
   type WeightedCluster_ClusterWeight,
 } from '../gen/envoy/config/route/v3/route_components.js';
@@ -287,6 +289,18 @@ export interface ClusterWeightOptions {
   hostRewrite?: string;
 }
 
+/** Options of a route's {@link RouteBuilder.upgrade}. */
+export interface RouteUpgradeOptions {
+  /** Allow (true) or forbid (false) the upgrade on this route. @default true */
+  enabled?: boolean;
+  /**
+   * Terminates CONNECT here: the tunnel's payload goes upstream as raw TCP (`connect_config`;
+   * `{}` for the defaults, `{ allowPost: true }` to take POST tunnels too). CONNECT only.
+   * @default none: the CONNECT request is proxied upstream as it is
+   */
+  connectConfig?: RouteAction_UpgradeConfig_ConnectConfig;
+}
+
 /**
  * Builds a Route: a match, one action (route to a cluster, redirect, direct response), and the
  * route options.
@@ -382,6 +396,16 @@ export class RouteBuilder extends HeadersBuilder<Route> {
         ? { name, queryParameterMatchSpecifier: { $case: 'presentMatch', presentMatch: true } }
         : { name, queryParameterMatchSpecifier: { $case: 'stringMatch', stringMatch: toStringMatcher(match) } },
     );
+    return this;
+  }
+
+  /**
+   * Matches CONNECT requests (they have no path; HTTP/2 extended CONNECT included), e.g. to
+   * terminate tunnels with `.upgrade('CONNECT', { connectConfig: {} })`.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-field-config-route-v3-routematch-connect-matcher
+   */
+  connectMatcher(): this {
+    setPath(this.m(), 'connect', '');
     return this;
   }
 
@@ -639,13 +663,26 @@ export class RouteBuilder extends HeadersBuilder<Route> {
   }
 
   /**
-   * Allows (or forbids) an upgrade such as `websocket` on this route.
-   * @default enabled true
+   * Allows (or forbids, with `false` or `{ enabled: false }`) an upgrade such as `websocket` or
+   * `CONNECT` on this route; for CONNECT, `{ connectConfig: {} }` terminates the tunnel here.
+   * @default options true (allowed, proxied as it is)
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-routeaction-upgradeconfig
    */
-  upgrade(upgradeType: string, enabled = true): this {
+  upgrade(upgradeType: string, options: boolean | RouteUpgradeOptions = true): this {
+    const o = typeof options === 'boolean' ? { enabled: options } : options;
+    const u: RouteAction_UpgradeConfig = { upgradeType };
+    if (o.enabled === false) u.enabled = false;
+    if (o.connectConfig) {
+      if (upgradeType.toLowerCase() !== 'connect') {
+        fail(
+          { path: 'route.upgrade_configs.connect_config', rule: 'upgrade', message: `connect_config is for the CONNECT upgrade, not ${JSON.stringify(upgradeType)}`, value: upgradeType },
+          this.label,
+        );
+      }
+      u.connectConfig = deepCopy(o.connectConfig);
+    }
     const ra = this.routeAction('route.upgrade_configs');
-    ra.upgradeConfigs = push(ra.upgradeConfigs, enabled ? { upgradeType } : { upgradeType, enabled: false });
+    ra.upgradeConfigs = push(ra.upgradeConfigs, u);
     return this;
   }
 

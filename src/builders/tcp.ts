@@ -5,11 +5,25 @@
  */
 import type { TcpProxy } from '../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.js';
 import { duplicate, fail, push, type Props } from './builder.js';
-import type { AccessLogMessage } from './common.js';
+import { toHeaders, type AccessLogMessage, type HeadersInput } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
 import { NetworkFilter } from './filter.js';
 
 export type { TcpProxy };
+
+/** Options of a TCP proxy's {@link TcpProxyBuilder.tunnelingConfig}. */
+export interface TunnelingOptions {
+  /** Tunnel with POST instead of CONNECT. @default false (CONNECT) */
+  usePost?: boolean;
+  /** The path of the POST requests (needs `usePost`). @default "/" */
+  postPath?: string;
+  /** Headers to add to the CONNECT (or POST) request; values may use format strings. @default none */
+  headersToAdd?: HeadersInput;
+  /** Save the upstream's response headers in filter state (for access logs). @default false */
+  propagateResponseHeaders?: boolean;
+  /** Save the upstream's response trailers in filter state. @default false */
+  propagateResponseTrailers?: boolean;
+}
 
 /**
  * Builds a TcpProxy network filter config.
@@ -96,6 +110,31 @@ export class TcpProxyBuilder extends NetworkFilter<TcpProxy> {
    */
   maxConnectAttempts(n: number): this {
     this.draft.maxConnectAttempts = n;
+    return this;
+  }
+
+  /**
+   * Tunnels the connection over HTTP to the upstream: an HTTP/2 CONNECT (or POST) request for
+   * `hostname` (a format string such as `%DOWNSTREAM_LOCAL_ADDRESS%` or `"db.internal:5432"`),
+   * the bytes in its body — HBONE-style tunnelling. The upstream cluster must speak HTTP/2
+   * (`.http2()`), or HTTP/1.1 for CONNECT.
+   * @default options CONNECT, no extra headers
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto#extensions-filters-network-tcp-proxy-v3-tcpproxy-tunnelingconfig
+   */
+  tunnelingConfig(hostname: string, options: TunnelingOptions = {}): this {
+    if (options.postPath !== undefined && !options.usePost) {
+      fail(
+        { path: 'tunneling_config.post_path', rule: 'tunneling', message: `post_path ${JSON.stringify(options.postPath)} needs use_post: true (envoy rejects it with CONNECT)`, value: options.postPath },
+        this.label,
+      );
+    }
+    const t: NonNullable<TcpProxy['tunnelingConfig']> = { hostname };
+    if (options.usePost) t.usePost = true;
+    if (options.postPath !== undefined) t.postPath = options.postPath;
+    if (options.headersToAdd) t.headersToAdd = toHeaders(options.headersToAdd);
+    if (options.propagateResponseHeaders) t.propagateResponseHeaders = true;
+    if (options.propagateResponseTrailers) t.propagateResponseTrailers = true;
+    this.draft.tunnelingConfig = t;
     return this;
   }
 

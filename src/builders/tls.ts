@@ -17,10 +17,11 @@ import {
 } from '../gen/envoy/extensions/transport_sockets/tls/v3/common.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
 import type { CommonTlsContext, DownstreamTlsContext, UpstreamTlsContext } from '../gen/envoy/extensions/transport_sockets/tls/v3/tls.js';
-import { MessageBuilder, deepCopy, fail, packConfig, push, type Props } from './builder.js';
+import { MessageBuilder, deepCopy, fail, push, type Props } from './builder.js';
 import { enumValue, toDataSource, toStringMatcher, type DataSourceInput, type StringMatchInput } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
 import { parseDuration, type DurationInput } from './duration.js';
+import { transportSocketOf } from './transport-socket.js';
 
 export type { DownstreamTlsContext, UpstreamTlsContext, CommonTlsContext, Secret, TransportSocket, CertificateValidationContext };
 
@@ -251,7 +252,7 @@ export abstract class TlsContextBuilder<T extends { commonTlsContext?: CommonTls
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto#config-core-v3-transportsocket
    */
   toTransportSocket(): TransportSocket {
-    return { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packConfig(this) } };
+    return transportSocketOf(TLS_TRANSPORT_SOCKET, this);
   }
 }
 
@@ -444,5 +445,5 @@ export function tlsTransportSocket(tls: TlsContextBuilder<any> | object, typeNam
     }
     return tls.toTransportSocket();
   }
-  return { name: TLS_TRANSPORT_SOCKET, configType: { $case: 'typedConfig', typedConfig: packConfig({ typeName, toMessage: () => tls }) } };
+  return transportSocketOf(TLS_TRANSPORT_SOCKET, { typeName, toMessage: () => tls });
 }

@@ -5,20 +5,7 @@
  *
  * @see https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio
  */
-import {
-  bootstrap,
-  cluster,
-  hcm,
-  listener,
-  packConfig,
-  route,
-  routeConfig,
-  typed,
-  virtualHost,
-  xdsCluster,
-  type AddressInput,
-  type NodeInput,
-} from '../builders/index.js';
+import { bootstrap, cluster, hcm, listener, route, routeConfig, virtualHost, xdsCluster, type AddressInput, type NodeInput } from '../builders/index.js';
 import type { Bootstrap } from '../gen/envoy/config/bootstrap/v3/bootstrap.js';
 import { MeshNames } from './names.js';
 import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
@@ -31,8 +18,8 @@ export interface MeshBootstrapOptions extends MeshOptionsInput {
   xds: AddressInput;
 }
 
-/** Envoy's internal listener bootstrap extension. */
-export const INTERNAL_LISTENER_EXTENSION = 'envoy.bootstrap.internal_listener';
+/** Envoy's internal listener bootstrap extension (the builders' constant, kept here for the mesh's users). */
+export { INTERNAL_LISTENER_EXTENSION } from '../builders/index.js';
 
 function meshBootstrap(options: MeshBootstrapOptions, mesh: MeshOptions) {
   const { ports } = mesh;
@@ -76,12 +63,5 @@ export function sidecarBootstrap(options: MeshBootstrapOptions): Bootstrap {
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/other_features/internal_listener
  */
 export function waypointBootstrap(options: MeshBootstrapOptions): Bootstrap {
-  const b = meshBootstrap(options, resolveMeshOptions(options));
-  // Gap: BootstrapBuilder has no bootstrap_extensions method.
-  b.set({
-    bootstrapExtensions: [
-      { name: INTERNAL_LISTENER_EXTENSION, typedConfig: packConfig(typed('envoy.extensions.bootstrap.internal_listener.v3.InternalListener', {})) },
-    ],
-  });
-  return b.build();
+  return meshBootstrap(options, resolveMeshOptions(options)).internalListener().build();
 }

@@ -5,8 +5,7 @@
  *
  * @see https://istio.io/latest/docs/concepts/security/#mutual-tls-authentication
  */
-import { San, Match, downstreamTls, packConfig, secret, typed, upstreamTls, type DataSourceInput, type DownstreamTlsBuilder, type UpstreamTlsBuilder } from '../builders/index.js';
-import type { TransportSocket } from '../gen/envoy/config/core/v3/base.js';
+import { San, Match, downstreamTls, secret, upstreamTls, type DataSourceInput, type DownstreamTlsBuilder, type UpstreamTlsBuilder } from '../builders/index.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
 import { MeshNames } from './names.js';
 
@@ -34,14 +33,6 @@ export function meshDownstreamTls(alpn: readonly string[] = []): DownstreamTlsBu
 export function meshUpstreamTls(sni: string | undefined, alpn: readonly string[], spiffeIds: readonly string[] = []): UpstreamTlsBuilder {
   const t = upstreamTls(sni).alpn(...alpn).sdsCertificate(MeshNames.workloadSecret).sdsValidation(MeshNames.rootSecret);
   return spiffeIds.length ? t.matchSan(...spiffeIds.map((id) => San.uri(Match.exact(id)))) : t;
-}
-
-/** The plaintext transport socket (`envoy.transport_sockets.raw_buffer`). */
-export function rawBufferSocket(): TransportSocket {
-  return {
-    name: 'envoy.transport_sockets.raw_buffer',
-    configType: { $case: 'typedConfig', typedConfig: packConfig(typed('envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer', {})) },
-  };
 }
 
 /** The SDS secrets `default` and `ROOTCA` of an identity (none without one). */

@@ -34,6 +34,7 @@ import {
   tcpProxy,
   tlsInspector,
   virtualHost,
+  TransportSocket,
   type ClusterBuilder,
   type DurationInput,
   type FilterChainBuilder,
@@ -45,12 +46,11 @@ import {
 import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
 import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endpoint.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
-import type { ListenerFilterChainMatchPredicate } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
 import { XdsValidationError, show, type Problem } from '../registry/errors.js';
 import { parseIp } from './ip.js';
-import { meshDownstreamTls, meshSecrets, meshUpstreamTls, rawBufferSocket, type MeshIdentity } from './mtls.js';
+import { meshDownstreamTls, meshSecrets, meshUpstreamTls, type MeshIdentity } from './mtls.js';
 import { IstioAlpn, MeshNames, inboundClusterName, outboundClusterName, outboundSni } from './names.js';
 import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
 import { compileRbac, type RbacCompileOptions, type RbacModel } from './rbac.js';
@@ -349,7 +349,7 @@ function inboundHcm(target: number, tls: boolean, authz: Authz): HcmBuilder {
     .httpFilters(...authz.http());
   if (tls) {
     // The peer's SPIFFE id reaches the application in x-forwarded-client-cert.
-    h.forwardClientCertDetails('APPEND_FORWARD').set({ setCurrentClientCertDetails: { uri: true } });
+    h.forwardClientCertDetails('APPEND_FORWARD').setCurrentClientCertDetails({ uri: true });
   }
   return h;
 }
@@ -385,13 +385,6 @@ function passthroughChains(mode: MtlsMode, authz: Authz): FilterChainBuilder[] {
   });
 }
 
-/** `not (destination port in ports)`: a listener filter runs only for these ports. */
-function onlyForPorts(ports: number[]): ListenerFilterChainMatchPredicate {
-  const one = (p: number): ListenerFilterChainMatchPredicate => ({ rule: { $case: 'destinationPortRange', destinationPortRange: { start: p, end: p + 1 } } });
-  const inner: ListenerFilterChainMatchPredicate = ports.length === 1 ? one(ports[0]!) : { rule: { $case: 'orMatch', orMatch: { rules: ports.map(one) } } };
-  return { rule: { $case: 'notMatch', notMatch: inner } };
-}
-
 function virtualInbound(mesh: MeshOptions, inbound: Inbound[], globalMode: MtlsMode, authz: Authz): Listener {
   const modes = [globalMode, ...inbound.map((p) => p.mode)];
   const anyTls = modes.some((m) => m !== 'DISABLE');
@@ -403,14 +396,8 @@ function virtualInbound(mesh: MeshOptions, inbound: Inbound[], globalMode: MtlsM
     .continueOnListenerFiltersTimeout()
     .listenerFilter(originalDst());
   if (anyTls) l.listenerFilter(tlsInspector());
-  if (sniffed.length) {
-    l.listenerFilter(httpInspector());
-    // Only sniff where a chain needs it: server-first protocols on other ports must not wait.
-    l.with((m) => {
-      const f = m.listenerFilters?.find((x) => x.name === 'envoy.filters.listener.http_inspector');
-      if (f) f.filterDisabled = onlyForPorts(sniffed);
-    });
-  }
+  // Only sniff where a chain needs it: server-first protocols on other ports must not wait.
+  if (sniffed.length) l.listenerFilter(httpInspector().onlyForPorts(...sniffed));
   l.filterChain(blackholeChain(`${MeshNames.virtualInbound}-blackhole`, mesh.ports.inboundCapture));
   for (const p of inbound) l.filterChains(...inboundChains(p, authz));
   l.filterChains(...passthroughChains(globalMode, authz));
@@ -502,8 +489,7 @@ function withProtocol(c: ClusterBuilder, protocol: MeshProtocol): ClusterBuilder
 
 /** Binds the cluster's upstream connections to the inbound passthrough source (127.0.0.6). */
 function bound(c: ClusterBuilder, mesh: MeshOptions): ClusterBuilder {
-  // Gap: ClusterBuilder has no upstream_bind_config method.
-  return c.set({ upstreamBindConfig: { sourceAddress: { address: mesh.capture.inboundPassthroughSource, portSpecifier: { $case: 'portValue', portValue: 0 } } } });
+  return c.upstreamBindConfig(mesh.capture.inboundPassthroughSource);
 }
 
 function upstreamAlpn(protocol: MeshProtocol): readonly string[] {
@@ -517,14 +503,8 @@ function outboundCluster(s: Outbound, subset: SidecarSubset | undefined, mtls: b
   else if (s.protocol === 'auto') c.useDownstreamProtocol();
   if (mtls) {
     // Automatic mTLS (Istio's): endpoints labelled tlsMode=istio get mTLS, others plaintext.
-    // Gap: ClusterBuilder has no transport_socket_matches method.
     const tls = meshUpstreamTls(outboundSni(s.port, s.host, subset?.name), upstreamAlpn(s.protocol), s.serviceAccounts ?? []);
-    c.set({
-      transportSocketMatches: [
-        { name: 'tlsMode-istio', match: { tlsMode: 'istio' }, transportSocket: tls.toTransportSocket() },
-        { name: 'tlsMode-disabled', match: {}, transportSocket: rawBufferSocket() },
-      ],
-    });
+    c.transportSocketMatch('tlsMode-istio', { tlsMode: 'istio' }, tls).transportSocketMatch('tlsMode-disabled', {}, TransportSocket.rawBuffer());
   }
   return c.build();
 }

@@ -28,8 +28,10 @@
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/other_features/internal_listener
  */
 import {
+  ChainMatcher,
   ConfigSource,
   Address,
+  TransportSocket,
   cluster,
   endpoints as endpointsOf,
   filterChain,
@@ -37,7 +39,6 @@ import {
   httpFilter,
   listener,
   originalDst,
-  packConfig,
   route,
   routeConfig,
   tcpProxy,
@@ -50,11 +51,11 @@ import type { Cluster } from '../gen/envoy/config/cluster/v3/cluster.js';
 import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endpoint.js';
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
-import type { Matcher, Matcher_OnMatch } from '../gen/xds/type/matcher/v3/matcher.js';
+import type { Matcher } from '../gen/xds/type/matcher/v3/matcher.js';
 import { FilterStateValue_SharedWithUpstream } from '../gen/envoy/extensions/filters/common/set_filter_state/v3/value.js';
 import { XdsValidationError, show, type Problem } from '../registry/errors.js';
 import { parseIp } from './ip.js';
-import { meshDownstreamTls, meshSecrets, meshUpstreamTls, rawBufferSocket, type MeshIdentity } from './mtls.js';
+import { meshDownstreamTls, meshSecrets, meshUpstreamTls, type MeshIdentity } from './mtls.js';
 import { MeshNames, inboundVipName } from './names.js';
 import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
 import type { MeshResources } from './sidecar.js';
@@ -165,46 +166,17 @@ function check(options: WaypointOptions): Port[] {
 /** The internal upstream transport: the host's original_dst metadata passes to the internal listener. */
 const INTERNAL_UPSTREAM = typed('envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport', {
   passthroughMetadata: [{ kind: { kind: { $case: 'host', host: {} } }, name: ORIGINAL_DST_METADATA }],
-  transportSocket: rawBufferSocket(),
+  transportSocket: TransportSocket.rawBuffer(),
 });
 const INTERNAL_UPSTREAM_SOCKET = 'envoy.transport_sockets.internal_upstream';
 
 /** The filter chain matcher of `main_internal`: destination IP, then port, to the chain name. */
 function chainMatcher(ports: Port[]): Matcher {
-  const action = (name: string): Matcher_OnMatch => ({
-    onMatch: { $case: 'action', action: { name, typedConfig: packConfig(typed('google.protobuf.StringValue', { value: name })) } },
-  });
-  const input = (name: string, type: string) => ({ name, typedConfig: packConfig(typed(type, {})) });
-  const byVip = new Map<string, Port[]>();
-  for (const p of ports) byVip.set(p.vip, [...(byVip.get(p.vip) ?? []), p]);
-  const vipMap: Record<string, Matcher_OnMatch> = {};
-  for (const [vip, ps] of [...byVip].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const portMap: Record<string, Matcher_OnMatch> = {};
-    for (const p of [...ps].sort((a, b) => a.port - b.port)) portMap[String(p.port)] = action(p.name);
-    vipMap[vip] = {
-      onMatch: {
-        $case: 'matcher',
-        matcher: {
-          matcherType: {
-            $case: 'matcherTree',
-            matcherTree: {
-              input: input('envoy.matching.inputs.destination_port', 'envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput'),
-              treeType: { $case: 'exactMatchMap', exactMatchMap: { map: portMap } },
-            },
-          },
-        },
-      },
-    };
-  }
-  return {
-    matcherType: {
-      $case: 'matcherTree',
-      matcherTree: {
-        input: input('envoy.matching.inputs.destination_ip', 'envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput'),
-        treeType: { $case: 'exactMatchMap', exactMatchMap: { map: vipMap } },
-      },
-    },
-  };
+  const byVip = new Map<string, Record<string, string>>();
+  for (const p of [...ports].sort((x, y) => x.port - y.port)) byVip.set(p.vip, { ...byVip.get(p.vip), [String(p.port)]: p.name });
+  const vips: Record<string, Matcher> = {};
+  for (const [vip, byPort] of [...byVip].sort(([a], [b]) => (a < b ? -1 : 1))) vips[vip] = ChainMatcher.exact('destination_port', byPort);
+  return ChainMatcher.exact('destination_ip', vips);
 }
 
 function connectTerminate(mesh: MeshOptions): Listener {
@@ -218,17 +190,10 @@ function connectTerminate(mesh: MeshOptions): Listener {
   const setState = httpFilter('envoy.filters.http.set_filter_state', 'envoy.extensions.filters.http.set_filter_state.v3.Config', {
     onRequestHeaders: [state(LOCAL_IP_STATE, '%REQ(:AUTHORITY)%'), state(REMOTE_IP_STATE, '%DOWNSTREAM_REMOTE_ADDRESS%')],
   });
-  // Gap: RouteBuilder has no CONNECT matcher nor connect_config (CONNECT termination).
-  const connect = route(MeshNames.connectTerminate)
-    .match({ pathSpecifier: { $case: 'connectMatcher', connectMatcher: {} } })
-    .cluster(MeshNames.mainInternal)
-    .with((r) => {
-      if (r.action?.$case === 'route') r.action.route.upgradeConfigs = [{ upgradeType: 'CONNECT', connectConfig: {} }];
-    });
-  // Gap: HcmBuilder has no http2_protocol_options (allow_connect).
+  const connect = route(MeshNames.connectTerminate).connectMatcher().cluster(MeshNames.mainInternal).upgrade('CONNECT', { connectConfig: {} });
   const manager = hcm(MeshNames.connectTerminate)
     .codec('HTTP2')
-    .set({ http2ProtocolOptions: { allowConnect: true } })
+    .http2({ allowConnect: true })
     .upgrade('CONNECT')
     .routeConfig(routeConfig(MeshNames.connectTerminate).virtualHost(virtualHost(MeshNames.connectTerminate).domains('*').route(connect)))
     .httpFilter(setState);
@@ -245,20 +210,17 @@ function serviceChain(p: Port): FilterChainBuilder {
 }
 
 function mainInternal(ports: Port[], passthrough: boolean): Listener {
-  const l = listener(MeshNames.mainInternal).internal().listenerFilter(originalDst());
-  // Gap: ListenerBuilder has no filter_chain_matcher, and its filterChains() rejects chains
-  // without a distinct filter_chain_match — which a listener with a matcher must have.
-  const chains = ports.map((p) => serviceChain(p).build());
-  l.set({ filterChains: chains, filterChainMatcher: chainMatcher(ports) });
+  const l = listener(MeshNames.mainInternal)
+    .internal()
+    .listenerFilter(originalDst())
+    .filterChainMatcher(chainMatcher(ports))
+    .filterChains(...ports.map(serviceChain));
   if (passthrough) l.defaultFilterChain(filterChain('passthrough').filter(tcpProxy(MeshNames.encap).cluster(MeshNames.encap)));
   return l.build();
 }
 
 function connectOriginate(): Listener {
-  // Gap: TcpProxyBuilder has no tunneling_config.
-  const tunnel = tcpProxy(MeshNames.connectOriginate)
-    .cluster(MeshNames.connectOriginate)
-    .set({ tunnelingConfig: { hostname: '%DOWNSTREAM_LOCAL_ADDRESS%' } });
+  const tunnel = tcpProxy(MeshNames.connectOriginate).cluster(MeshNames.connectOriginate).tunnelingConfig('%DOWNSTREAM_LOCAL_ADDRESS%');
   return listener(MeshNames.connectOriginate).internal().listenerFilter(originalDst()).filterChain(filterChain(MeshNames.connectOriginate).filter(tunnel)).build();
 }
 
@@ -288,13 +250,11 @@ export function waypoint(options: WaypointOptions): MeshResources {
   const clusters: Cluster[] = [
     internal(MeshNames.mainInternal, MeshNames.mainInternal),
     ...(passthrough ? [internal(MeshNames.encap, MeshNames.connectOriginate)] : []),
-    // Gap: ClusterBuilder has no original_dst_lb_config (upstream_port_override).
     cluster(MeshNames.connectOriginate)
-      .originalDst()
+      .originalDst({ upstreamPortOverride: mesh.ports.hbone })
       .connectTimeout(timeout)
       .http2()
       .tls(meshUpstreamTls(undefined, ['h2']))
-      .set({ lbConfig: { $case: 'originalDstLbConfig', originalDstLbConfig: { upstreamPortOverride: mesh.ports.hbone } } })
       .build(),
     ...ports.map((p) => {
       const c = cluster(p.name).eds(ConfigSource.ads(), p.name).connectTimeout(timeout).transportSocket(INTERNAL_UPSTREAM_SOCKET, INTERNAL_UPSTREAM);

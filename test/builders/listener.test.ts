@@ -136,7 +136,7 @@ describe('listeners', () => {
       'listener "l": filter_chains[1].filter_chain_match: filter_chains[0] already has the same filter chain match; each filter chain match must be unique (rule: unique)',
     );
     expect(() => listener('m').filters(tcpProxy('a').cluster('a')).filters(tcpProxy('b').cluster('b'))).toThrow(
-      'listener "m": filter_chains[1].filter_chain_match: filter_chains[0] already has an empty filter chain match (matching every connection); each filter chain match must be unique (rule: unique)',
+      'listener "m": filter_chains[1].filter_chain_match: filter_chains[0] already has an empty filter chain match (matching every connection); each filter chain match must be unique (to pick chains by name instead, set filterChainMatcher() before adding them) (rule: unique)',
     );
   });
 
