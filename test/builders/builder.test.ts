@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isXdsValidationError, unpack, type Any } from 'xdskit';
-import { cluster, endpoints, filterChain, hcm, httpFilter, listener, route, routeConfig, router, typed, virtualHost } from 'xdskit/builders';
+import { args, cluster, endpoints, filterChain, hcm, httpFilter, listener, route, routeConfig, router, typed, virtualHost } from 'xdskit/builders';
 
 function thrown(fn: () => unknown): Error & { problems: { path: string; rule: string; message: string }[] } {
   try {
@@ -34,6 +34,14 @@ describe('every builder', () => {
     const b = cluster('api').connectTimeout('1s').strictDns().leastRequest(3).endpoints('api.internal:80').build();
     expect(a).toEqual(b);
     expect(listener('l', { bindToPort: false, address: '0.0.0.0:1' }).build().bindToPort).toBe(false);
+  });
+
+  it('passes several arguments from a props object with args()', () => {
+    const a = cluster('api', { circuitBreakers: args({ maxRequests: 10 }, 'HIGH'), endpoints: args('10.0.0.1:80', '10.0.0.2:80') }).build();
+    const b = cluster('api').circuitBreakers({ maxRequests: 10 }, 'HIGH').endpoints('10.0.0.1:80', '10.0.0.2:80').build();
+    expect(a).toEqual(b);
+    expect(a.loadAssignment!.endpoints![0]!.lbEndpoints).toHaveLength(2);
+    expect(virtualHost('v', { domains: args('a.example.com', 'b.example.com') }).build().domains).toEqual(['a.example.com', 'b.example.com']);
   });
 
   it('rejects a props key that is not one of its methods', () => {

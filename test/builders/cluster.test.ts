@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toJson, unpack } from 'xdskit';
-import { Address, ConfigSource, HealthCheck, HTTP_PROTOCOL_OPTIONS, Match, San, cluster, endpoints, typed, upstreamTls } from 'xdskit/builders';
+import { Address, ConfigSource, HealthCheck, HTTP_PROTOCOL_OPTIONS, Match, San, TransportSocket, cluster, endpoints, typed, upstreamTls } from 'xdskit/builders';
 
 const C = 'envoy.config.cluster.v3.Cluster';
 const json = (c: unknown) => toJson(C, c as never, { keys: 'proto' });
@@ -133,6 +133,77 @@ describe('clusters', () => {
         sni: 'api.internal',
       },
     });
+  });
+
+  it('choose a transport socket per endpoint with transport socket matches', () => {
+    const tls = upstreamTls('api.internal').alpn('istio').sdsCertificate('default');
+    const c = cluster('api')
+      .eds()
+      .transportSocketMatch('mtls', { tlsMode: 'istio' }, tls)
+      .transportSocketMatch('inline-tls', { tlsMode: 'inline' }, { sni: 'x' })
+      .transportSocketMatch('plaintext', {}, TransportSocket.rawBuffer())
+      .build();
+    expect(json(c).transport_socket_matches).toEqual([
+      { name: 'mtls', match: { tlsMode: 'istio' }, transport_socket: json(cluster('x').tls(tls).build()).transport_socket },
+      {
+        name: 'inline-tls',
+        match: { tlsMode: 'inline' },
+        transport_socket: { name: 'envoy.transport_sockets.tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', sni: 'x' } },
+      },
+      {
+        name: 'plaintext',
+        match: {},
+        transport_socket: { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } },
+      },
+    ]);
+  });
+
+  it('rejects a transport socket match name added twice, and a match after a catch-all one', () => {
+    const c = cluster('api').transportSocketMatch('mtls', { tlsMode: 'istio' }, upstreamTls());
+    expect(() => c.transportSocketMatch('mtls', { tlsMode: 'other' }, upstreamTls())).toThrow(
+      'cluster "api": transport_socket_matches: transport socket match "mtls" is already added; each transport socket match must be unique (rule: unique)',
+    );
+    c.transportSocketMatch('plaintext', {}, TransportSocket.rawBuffer());
+    expect(() => c.transportSocketMatch('late', { tlsMode: 'x' }, upstreamTls())).toThrow(
+      'cluster "api": transport_socket_matches[2]: transport socket match "late" is never used: transport_socket_matches[1] ("plaintext") has an empty match and takes every endpoint (rule: unreachable)',
+    );
+    expect(c.build().transportSocketMatches).toHaveLength(2);
+  });
+
+  it('bind upstream connections to a source address', () => {
+    expect(json(cluster('in').originalDst().upstreamBindConfig('127.0.0.6').build()).upstream_bind_config).toEqual({ source_address: { address: '127.0.0.6', port_value: 0 } });
+    expect(json(cluster('in').upstreamBindConfig('::6', { port: 4000, freebind: true }).build()).upstream_bind_config).toEqual({
+      source_address: { address: '::6', port_value: 4000 },
+      freebind: true,
+    });
+  });
+
+  it('rejects a bind address that is not an IP, or a port out of range', () => {
+    expect(() => cluster('in').upstreamBindConfig('127.0.0.6:0')).toThrow(
+      'cluster "in": upstream_bind_config.source_address: invalid source address "127.0.0.6:0": expected an IP address such as "127.0.0.6" (the port goes in options.port) (rule: ip)',
+    );
+    expect(() => cluster('in').upstreamBindConfig('10.0.0.1', { port: 70000 })).toThrow('invalid port 70000: expected an integer from 0 to 65535 (rule: port)');
+  });
+
+  it('configure the ORIGINAL_DST load balancer: port override, destination from a header', () => {
+    const hbone = cluster('connect_originate').originalDst({ upstreamPortOverride: 15008 }).build();
+    expect(json(hbone)).toEqual({ name: 'connect_originate', type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', original_dst_lb_config: { upstream_port_override: 15008 } });
+    const byHeader = cluster('fwd').originalDst().originalDstLbConfig({ useHttpHeader: true, httpHeaderName: 'x-dst' }).build();
+    expect(json(byHeader).original_dst_lb_config).toEqual({ use_http_header: true, http_header_name: 'x-dst' });
+    // A later load balancer choice replaces it.
+    expect(cluster('c').originalDst({ upstreamPortOverride: 1 }).roundRobin().static().build().lbConfig).toBeUndefined();
+  });
+
+  it('rejects ORIGINAL_DST options on another cluster type, and a header name without use_http_header', () => {
+    expect(() => cluster('c').eds().originalDstLbConfig({ upstreamPortOverride: 15008 }).build()).toThrow(
+      'cluster "c": original_dst_lb_config: original_dst_lb_config needs an ORIGINAL_DST cluster: call .originalDst() (rule: original_dst)',
+    );
+    // The order of the calls does not matter.
+    expect(json(cluster('c').originalDstLbConfig({ upstreamPortOverride: 15008 }).originalDst().build())).toMatchObject({ type: 'ORIGINAL_DST', original_dst_lb_config: { upstream_port_override: 15008 } });
+    expect(() => cluster('c').originalDst({ httpHeaderName: 'x-dst' })).toThrow(
+      'cluster "c": original_dst_lb_config.http_header_name: http_header_name "x-dst" is only read with use_http_header: true (rule: original_dst)',
+    );
+    expect(() => cluster('c').originalDst({ upstreamPortOverride: 70000 }).build()).toThrow('original_dst_lb_config.upstream_port_override');
   });
 
   it('set DNS lookup family and refresh', () => {

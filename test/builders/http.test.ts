@@ -11,6 +11,7 @@ import {
   cors,
   extAuthz,
   fault,
+  filterChain,
   grpcWeb,
   hcm,
   headerMutation,
@@ -128,6 +129,27 @@ describe('the http connection manager', () => {
         log_format: { text_format_source: { inline_string: '%REQ(:PATH)%\n' } },
       },
     });
+  });
+
+  it('forwards client certificate details, and terminates HTTP/2 CONNECT with allow_connect', () => {
+    const m = hcm('hbone').rds('r').codec('HTTP2').http2({ allowConnect: true }).upgrade('CONNECT').forwardClientCertDetails('APPEND_FORWARD').setCurrentClientCertDetails({ uri: true, subject: true }).build();
+    expect(toJson(HCM, m, { keys: 'proto' })).toMatchObject({
+      http2_protocol_options: { allow_connect: true },
+      upgrade_configs: [{ upgrade_type: 'CONNECT' }],
+      forward_client_cert_details: 'APPEND_FORWARD',
+      set_current_client_cert_details: { uri: true, subject: true },
+    });
+    // The order of the calls does not matter.
+    expect(hcm('x').rds('r').setCurrentClientCertDetails({ dns: true }).forwardClientCertDetails('SANITIZE_SET').build().setCurrentClientCertDetails).toEqual({ dns: true });
+  });
+
+  it('rejects client certificate details Envoy would not read (forward mode not APPEND_FORWARD or SANITIZE_SET)', () => {
+    const expected =
+      'http connection manager "x": set_current_client_cert_details: is only read with forward_client_cert_details APPEND_FORWARD or SANITIZE_SET, and this one is SANITIZE (rule: forward_client_cert_details)';
+    expect(() => hcm('x').rds('r').setCurrentClientCertDetails({ uri: true }).build()).toThrow(expected);
+    // Nested: the HCM throws when its filter chain takes it.
+    expect(() => filterChain('c').filter(hcm('x').rds('r').setCurrentClientCertDetails({ uri: true }))).toThrow(expected);
+    expect(() => hcm('y').rds('r').forwardClientCertDetails('FORWARD_ONLY').setCurrentClientCertDetails({ uri: true }).build()).toThrow('and this one is FORWARD_ONLY');
   });
 
   it('leaves the codec out when it is AUTO (Envoy\'s default)', () => {

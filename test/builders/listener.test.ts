@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toJson, unpack, type Any } from 'xdskit';
 import {
+  ChainMatcher,
+  ListenerPredicate,
   downstreamTls,
   filterChain,
   hcm,
@@ -138,6 +140,89 @@ describe('listeners', () => {
     expect(() => listener('m').filters(tcpProxy('a').cluster('a')).filters(tcpProxy('b').cluster('b'))).toThrow(
       'listener "m": filter_chains[1].filter_chain_match: filter_chains[0] already has an empty filter chain match (matching every connection); each filter chain match must be unique (to pick chains by name instead, set filterChainMatcher() before adding them) (rule: unique)',
     );
+  });
+
+  it('pick filter chains by name with a filter chain matcher; the chains share the empty match', () => {
+    const l = listener('main_internal')
+      .internal()
+      .listenerFilter(originalDst())
+      .filterChainMatcher(ChainMatcher.exact('destination_ip', { '10.96.0.20': ChainMatcher.exact('destination_port', { '9080': 'reviews', '9090': 'reviews-tcp' }) }, 'fallback'))
+      .filterChains(filterChain('reviews').filter(hcm('reviews').rds('reviews')), filterChain('reviews-tcp').filter(tcpProxy('t').cluster('t')))
+      .filterChain(filterChain('fallback').filter(tcpProxy('f').cluster('f')))
+      .build();
+    expect(l.filterChains!.map((c) => [c.name, c.filterChainMatch])).toEqual([
+      ['reviews', undefined],
+      ['reviews-tcp', undefined],
+      ['fallback', undefined],
+    ]);
+    const action = (name: string) => ({ action: { name, typed_config: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: name } } });
+    expect(json(l).filter_chain_matcher).toEqual({
+      matcher_tree: {
+        input: { name: 'envoy.matching.inputs.destination_ip', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DestinationIPInput' } },
+        exact_match_map: {
+          map: {
+            '10.96.0.20': {
+              matcher: {
+                matcher_tree: {
+                  input: { name: 'envoy.matching.inputs.destination_port', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.DestinationPortInput' } },
+                  exact_match_map: { map: { '9080': action('reviews'), '9090': action('reviews-tcp') } },
+                },
+              },
+            },
+          },
+        },
+      },
+      on_no_match: action('fallback'),
+    });
+  });
+
+  it('rejects, with a filter chain matcher, unnamed chains, chains with a match, and actions naming no chain', () => {
+    const l = listener('m')
+      .internal()
+      .filterChainMatcher(ChainMatcher.exact('server_name', { 'a.example.com': 'a', 'b.example.com': 'b' }))
+      .filterChain(filterChain('a').filter(tcpProxy('a').cluster('a')))
+      .filterChain(filterChain().filter(tcpProxy('x').cluster('x')))
+      .filterChain(filterChain('c').serverNames('c.example.com').filter(tcpProxy('c').cluster('c')));
+    let err: { message: string; problems: unknown[] } | undefined;
+    try {
+      l.build();
+    } catch (e) {
+      err = e as never;
+    }
+    expect(err?.message).toBe(
+      [
+        'listener "m": 3 problems',
+        '  filter_chains[1].name: a filter chain needs a name when a filter_chain_matcher picks the chains (rule: filter_chain_matcher)',
+        '  filter_chains[2].filter_chain_match: is ignored when a filter_chain_matcher picks the chains: remove it, or match in the matcher (rule: filter_chain_matcher)',
+        '  filter_chain_matcher.matcher_tree.exact_match_map.map[b.example.com].action: selects filter chain "b", which the listener does not have (rule: filter_chain_matcher)',
+      ].join('\n'),
+    );
+    expect(err?.problems).toHaveLength(3);
+  });
+
+  it('rejects a filter chain matcher action that is not a chain name', () => {
+    const bad = ChainMatcher.exact('destination_port', { '80': 'a' });
+    const tree = bad.matcherType as { matcherTree: { treeType: { exactMatchMap: { map: Record<string, { onMatch: { action: { typedConfig: unknown } } }> } } } };
+    tree.matcherTree.treeType.exactMatchMap.map['80']!.onMatch.action.typedConfig = { typeUrl: 'type.googleapis.com/google.protobuf.UInt32Value', value: Buffer.alloc(0) };
+    expect(() => listener('l').internal().filterChainMatcher(bad).filterChain(filterChain('a').filter(tcpProxy('a').cluster('a'))).build()).toThrow(
+      'listener "l": filter_chain_matcher.matcher_tree.exact_match_map.map[80].action.typed_config: a filter chain matcher action must be a google.protobuf.StringValue naming a filter chain, got "type.googleapis.com/google.protobuf.UInt32Value" (rule: filter_chain_matcher)',
+    );
+  });
+
+  it('disable a listener filter for some connections', () => {
+    const l = listener('in')
+      .address('0.0.0.0:15006')
+      .listenerFilter(originalDst())
+      .listenerFilter(httpInspector().onlyForPorts(8080, 9080))
+      .listenerFilter(tlsInspector().filterDisabled(ListenerPredicate.destinationPorts(25)))
+      .filters(tcpProxy('in').cluster('in'))
+      .build();
+    const range = (p: number) => ({ destination_port_range: { start: p, end: p + 1 } });
+    expect(json(l).listener_filters.map((f: { filter_disabled?: unknown }) => f.filter_disabled)).toEqual([
+      undefined,
+      { not_match: { or_match: { rules: [range(8080), range(9080)] } } },
+      range(25),
+    ]);
   });
 
   it('rejects a filter chain name or listener filter added twice', () => {

@@ -45,6 +45,25 @@ describe('routes', () => {
     });
   });
 
+  it('match CONNECT requests and terminate them with connect_config', () => {
+    const r = route('tunnel').connectMatcher().cluster('main_internal').upgrade('CONNECT', { connectConfig: {} }).build();
+    expect(json(r)).toEqual({ name: 'tunnel', match: { connect_matcher: {} }, route: { cluster: 'main_internal', upgrade_configs: [{ upgrade_type: 'CONNECT', connect_config: {} }] } });
+    expect(route().match({ connect: true }).cluster('c').build()).toEqual(route().connectMatcher().cluster('c').build());
+    expect(json(route().connectMatcher().cluster('c').upgrade('connect', { connectConfig: { allowPost: true } }).upgrade('websocket', false).build()).route.upgrade_configs).toEqual([
+      { upgrade_type: 'connect', connect_config: { allow_post: true } },
+      { upgrade_type: 'websocket', enabled: false },
+    ]);
+    // A later path rule replaces the CONNECT matcher (one path rule per match).
+    expect(json(route().connectMatcher().prefix('/').cluster('c').build()).match).toEqual({ prefix: '/' });
+  });
+
+  it('rejects connect_config on another upgrade, and CONNECT with a path rule in one match', () => {
+    expect(() => route('r').prefix('/').cluster('c').upgrade('websocket', { connectConfig: {} })).toThrow(
+      'route "r": route.upgrade_configs.connect_config: connect_config is for the CONNECT upgrade, not "websocket" (rule: upgrade)',
+    );
+    expect(() => route().match({ connect: true, prefix: '/' })).toThrow('route: match: a route match takes one path rule, got prefix and connect (rule: oneof)');
+  });
+
   it('take the match as one object too', () => {
     const a = route().match({ prefix: '/a', headers: { 'x-a': 'b' }, query: { q: true }, grpc: true, caseSensitive: false, runtimeFraction: 10 }).cluster('c').build();
     const b = route().prefix('/a').header('x-a', 'b').query('q').grpc().caseSensitive(false).runtimeFraction(10).cluster('c').build();

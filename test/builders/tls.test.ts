@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from 'xdskit';
-import { ConfigSource, DataSource, Match, San, bootstrap, downstreamTls, secret, upstreamTls, xdsCluster, listener, cluster, AccessLog } from 'xdskit/builders';
+import { ConfigSource, DataSource, INTERNAL_LISTENER_EXTENSION, Match, San, bootstrap, downstreamTls, secret, typed, upstreamTls, xdsCluster, listener, cluster, AccessLog } from 'xdskit/builders';
 
 const D = 'envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
 const U = 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
@@ -187,6 +187,24 @@ describe('bootstraps', () => {
     expect(() => bootstrap().listener(listener('a')).listener(listener('a'))).toThrow('bootstrap: static_resources.listeners: listener "a" is already added');
     expect(() => bootstrap().secret(secret('a')).secret(secret('a'))).toThrow('bootstrap: static_resources.secrets: secret "a" is already added');
     expect(() => bootstrap().adminRuntime().adminRuntime()).toThrow('bootstrap: layered_runtime.layers: runtime layer "admin" is already added');
+  });
+
+  it('add bootstrap extensions, such as internal listeners', () => {
+    const b = bootstrap()
+      .internalListener({ bufferSizeKb: 64 })
+      .bootstrapExtension('envoy.bootstrap.wasm', typed('envoy.extensions.wasm.v3.WasmService', { singleton: true }))
+      .build();
+    expect(toJson('envoy.config.bootstrap.v3.Bootstrap', b, { keys: 'proto' }).bootstrap_extensions).toEqual([
+      { name: 'envoy.bootstrap.internal_listener', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener', buffer_size_kb: 64 } },
+      { name: 'envoy.bootstrap.wasm', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.wasm.v3.WasmService', singleton: true } },
+    ]);
+    expect(INTERNAL_LISTENER_EXTENSION).toBe('envoy.bootstrap.internal_listener');
+  });
+
+  it('rejects a bootstrap extension added twice', () => {
+    expect(() => bootstrap().internalListener().internalListener()).toThrow(
+      'bootstrap: bootstrap_extensions: bootstrap extension "envoy.bootstrap.internal_listener" is already added; each bootstrap extension must be unique (rule: unique)',
+    );
   });
 
   it('logs admin access to stdout by default', () => {

@@ -16,6 +16,7 @@ import {
   tcpProxy,
   tlsInspector,
   upstreamTls,
+  args,
   type Props,
   type ClusterBuilder,
 } from 'xdskit/builders';
@@ -63,6 +64,11 @@ describe('the builder types', () => {
     // @ts-expect-error build is not a prop
     const notAProp: Props<ClusterBuilder> = { build: true };
     expect(notAProp).toBeDefined();
+    const several: Props<ClusterBuilder> = { circuitBreakers: args({ maxRequests: 10 }, 'HIGH'), endpoints: args('10.0.0.1:80', '10.0.0.2:80') };
+    expect(several).toBeDefined();
+    // @ts-expect-error the second argument of circuitBreakers is a priority
+    const badSecond: Props<ClusterBuilder> = { circuitBreakers: args({ maxRequests: 10 }, 'LOW') };
+    expect(badSecond).toBeDefined();
   });
 
   it('type enum names of chainable methods', () => {
