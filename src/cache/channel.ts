@@ -68,6 +68,18 @@ export function notify(fn: () => void): void {
   if (depth === 0) flush();
 }
 
+/** Adds `w` to the set of `key` (made on demand) or removes it (the set goes when empty). */
+function toggle<W>(index: Map<string, Set<W>>, key: string, w: W, on: boolean): void {
+  let set = index.get(key);
+  if (on) {
+    if (!set) index.set(key, (set = new Set()));
+    set.add(w);
+  } else if (set) {
+    set.delete(w);
+    if (!set.size) index.delete(key);
+  }
+}
+
 /** A type's current resources for one node key, and who is interested in which names. */
 export class Channel<W extends ChannelWatch = ChannelWatch> {
   /** The current resources; `undefined` while the node key has no snapshot. */
@@ -87,26 +99,12 @@ export class Channel<W extends ChannelWatch = ChannelWatch> {
 
   /** Adds or removes a watch's interest in a name. */
   interest(w: W, name: string, on: boolean): void {
-    let set = this.byName.get(name);
-    if (on) {
-      if (!set) this.byName.set(name, (set = new Set()));
-      set.add(w);
-    } else if (set) {
-      set.delete(w);
-      if (!set.size) this.byName.delete(name);
-    }
+    toggle(this.byName, name, w, on);
   }
 
   /** Adds or removes a watch's interest in a glob collection (by its index key). */
   interestGlob(w: W, key: string, on: boolean): void {
-    let set = this.byGlob.get(key);
-    if (on) {
-      if (!set) this.byGlob.set(key, (set = new Set()));
-      set.add(w);
-    } else if (set) {
-      set.delete(w);
-      if (!set.size) this.byGlob.delete(key);
-    }
+    toggle(this.byGlob, key, w, on);
   }
 
   /** Adds or removes a watch's wildcard interest. */

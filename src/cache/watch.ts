@@ -335,6 +335,25 @@ export abstract class BaseWatch {
     for (const n of this.dirty) if (!this.subscription.covers(n)) this.dirty.delete(n);
   }
 
+  /**
+   * The heartbeat envelope of a resource (name, version and TTL, no content), when it has a TTL
+   * and the client holds its current version.
+   */
+  protected beat(name: string, e: ResourceEntry): UpdateResource | undefined {
+    return e.ttl && this.sent.get(name) === e.version ? { name, version: e.version, bytes: NO_BYTES, ttl: e.ttl, heartbeat: true } : undefined;
+  }
+
+  /** The heartbeat envelopes of every resource with a TTL the client holds at its current version. */
+  protected heartbeats(view: ResourceView): UpdateResource[] {
+    const out: UpdateResource[] = [];
+    for (const n of this.ttlNames) {
+      const e = view.get(n);
+      const b = e && this.beat(n, e);
+      if (b) out.push(b);
+    }
+    return out;
+  }
+
   /** Names the subscription covers that exist in the view (every name for the wildcard). */
   protected coveredNames(view: ResourceView): Set<string> {
     const sub = this.subscription;
@@ -462,19 +481,21 @@ export class SotwWatch extends BaseWatch {
     this.forced.clear();
   }
 
+  /** The covered resources that exist, with their entries. */
+  private existing(view: ResourceView): [string, ResourceEntry][] {
+    const out: [string, ResourceEntry][] = [];
+    for (const n of this.coveredNames(view)) {
+      const e = view.get(n);
+      if (e) out.push([n, e]);
+    }
+    return out;
+  }
+
   private takeFull(view: ResourceView, heartbeat: boolean): SotwUpdate | undefined {
-    const existing = (): [string, ResourceEntry][] => {
-      const out: [string, ResourceEntry][] = [];
-      for (const n of this.coveredNames(view)) {
-        const e = view.get(n);
-        if (e) out.push([n, e]);
-      }
-      return out;
-    };
     let entries: [string, ResourceEntry][] | undefined;
     let changed = !this.answered || this.forced.size > 0;
     if (!changed && this.all) {
-      entries = existing();
+      entries = this.existing(view);
       changed = entries.length !== this.sent.size || entries.some(([n, e]) => this.sent.get(n) !== e.version);
     } else if (!changed) {
       for (const n of this.dirty) {
@@ -487,13 +508,11 @@ export class SotwWatch extends BaseWatch {
     }
     this.clear();
     if (!changed && !heartbeat) return undefined;
-    entries ??= existing();
+    entries ??= this.existing(view);
     const resources: UpdateResource[] = [];
     if (!changed) {
       // Heartbeat: TTL resources as envelopes only, the others in full (the state is full).
-      for (const [n, e] of entries) {
-        resources.push(e.ttl && this.sent.get(n) === e.version ? { name: n, version: e.version, bytes: NO_BYTES, ttl: e.ttl, heartbeat: true } : item(n, e));
-      }
+      for (const [n, e] of entries) resources.push(this.beat(n, e) ?? item(n, e));
       return { kind: 'sotw', typeUrl: this.typeUrl, versionInfo: view.version, resources, heartbeat: true };
     }
     const keep = new Set<string>();
@@ -523,22 +542,12 @@ export class SotwWatch extends BaseWatch {
     this.answered = true;
     if (!out.length) {
       if (!heartbeat) return undefined;
-      const resources: UpdateResource[] = [];
-      for (const n of this.ttlNames) {
-        const e = view.get(n);
-        if (e && e.ttl && this.sent.get(n) === e.version) resources.push({ name: n, version: e.version, bytes: NO_BYTES, ttl: e.ttl, heartbeat: true });
-      }
+      const resources = this.heartbeats(view);
       if (!resources.length) return undefined;
       return { kind: 'sotw', typeUrl: this.typeUrl, versionInfo: view.version, resources, heartbeat: true };
     }
-    if (this.ctx.sotwFull) {
-      out.length = 0;
-      for (const n of this.coveredNames(view)) {
-        const e = view.get(n);
-        if (e) out.push([n, e]);
-      }
-    }
-    const resources = out.map(([n, e]) => {
+    const send = this.ctx.sotwFull ? this.existing(view) : out;
+    const resources = send.map(([n, e]) => {
       this.recordSent(n, e);
       return item(n, e);
     });
@@ -654,11 +663,7 @@ export class DeltaWatch extends BaseWatch {
     this.must.clear();
     if (!resources.length && !removed.length) {
       if (!heartbeat) return undefined;
-      const beats: UpdateResource[] = [];
-      for (const n of this.ttlNames) {
-        const e = view.get(n);
-        if (e && e.ttl && this.sent.get(n) === e.version) beats.push({ name: n, version: e.version, bytes: NO_BYTES, ttl: e.ttl, heartbeat: true });
-      }
+      const beats = this.heartbeats(view);
       if (!beats.length) return undefined;
       return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources: beats, removed: [], heartbeat: true };
     }

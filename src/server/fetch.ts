@@ -12,10 +12,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { DiscoveryRequest } from '../gen/envoy/service/discovery/v3/discovery.js';
-import type { SotwUpdate, SotwWatch } from '../cache/watch.js';
+import type { SotwUpdate } from '../cache/watch.js';
 import { checkNode, peerOf } from './auth.js';
 import type { XdsMethod } from './services.js';
-import { StreamError, type ServerContext } from './stream.js';
+import { StreamError, openWatchOrFail, type ServerContext } from './stream.js';
 import { encodeDiscoveryResponse, isUndecodable } from './wire.js';
 
 /** Answers one fetch. */
@@ -36,12 +36,7 @@ export async function fetchOnce(ctx: ServerContext, method: XdsMethod, request: 
     if (refusal !== undefined) throw new StreamError(grpc.status.PERMISSION_DENIED, refusal);
   }
   let ready: () => void = () => {};
-  let watch: SotwWatch;
-  try {
-    watch = ctx.cache.watchSotw({ typeUrl, node, onReady: () => ready() });
-  } catch (e) {
-    throw new StreamError(grpc.status.UNAVAILABLE, `cannot watch ${typeUrl}: ${(e as Error)?.message ?? String(e)}`);
-  }
+  const watch = openWatchOrFail(typeUrl, () => ctx.cache.watchSotw({ typeUrl, node, onReady: () => ready() }));
   try {
     watch.request({ resourceNames: names });
     const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,7 @@ import { findType } from '../registry/codec.js';
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import type { ConfigWatcher, DeltaWatch, SotwWatch } from '../cache/watch.js';
 import { checkNode, peerOf, type AuthorizeNode } from './auth.js';
-import type { EventHub, StreamInfo, StreamKind } from './events.js';
+import type { AckEvent, EventHub, StreamInfo, StreamKind } from './events.js';
 import { orderRank } from './ordering.js';
 import type { XdsMethod } from './services.js';
 import { StatusBoard, TypeRecord } from './status.js';
@@ -64,6 +64,15 @@ export class StreamError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Opens a cache watch; a cache that cannot serve the type ends the call with UNAVAILABLE. @internal */
+export function openWatchOrFail<T>(typeUrl: string, open: () => T): T {
+  try {
+    return open();
+  } catch (e) {
+    throw new StreamError(grpc.status.UNAVAILABLE, `cannot watch ${typeUrl}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 
@@ -247,12 +256,7 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
     if (this.slots.size >= this.ctx.limits.maxTypesPerStream) {
       throw new StreamError(grpc.status.RESOURCE_EXHAUSTED, `more than ${this.ctx.limits.maxTypesPerStream} resource types on one stream`);
     }
-    let watch: W;
-    try {
-      watch = this.openWatch(typeUrl, (w) => this.onReady(w as W));
-    } catch (e) {
-      throw new StreamError(grpc.status.UNAVAILABLE, `cannot watch ${typeUrl}: ${(e as Error)?.message ?? String(e)}`);
-    }
+    const watch = openWatchOrFail(typeUrl, () => this.openWatch(typeUrl, (w) => this.onReady(w as W)));
     const record = new TypeRecord(typeUrl);
     record.source = {
       subscribed: () => {
@@ -388,6 +392,26 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
     }
   }
 
+  /**
+   * A response was answered (ACK or NACK): it no longer holds ordering back, and with
+   * `waitForAck` the next one may go. Returns the fields the `onAck`/`onNack` events share.
+   */
+  private answered(slot: TypeSlot<W>, info: Inflight, now: number): AckEvent {
+    slot.record.awaiting = slot.inflight.size > 0;
+    this.unblock(slot.typeUrl, true);
+    if (this.ctx.waitForAck) this.scheduleFlush();
+    return {
+      stream: this.info,
+      node: this.info.node!,
+      nodeKey: this.info.nodeKey!,
+      typeUrl: slot.typeUrl,
+      version: info.version,
+      nonce: info.nonce,
+      resourceNames: info.names,
+      latencyMs: now - info.at,
+    };
+  }
+
   /** Records an ACK of a response and emits `onAck`. */
   protected acked(slot: TypeSlot<W>, info: Inflight): void {
     const r = slot.record;
@@ -395,42 +419,19 @@ export abstract class XdsStream<W extends SotwWatch | DeltaWatch> {
     r.ackedVersion = info.version;
     r.ackedNonce = info.nonce;
     r.ackedAt = now;
-    r.awaiting = slot.inflight.size > 0;
-    this.unblock(slot.typeUrl, true);
-    this.ctx.hub.emit('onAck', {
-      stream: this.info,
-      node: this.info.node!,
-      nodeKey: this.info.nodeKey!,
-      typeUrl: slot.typeUrl,
-      version: info.version,
-      nonce: info.nonce,
-      resourceNames: info.names,
-      latencyMs: now - info.at,
-    });
-    if (this.ctx.waitForAck) this.scheduleFlush();
+    this.ctx.hub.emit('onAck', this.answered(slot, info, now));
   }
 
   /** Records a NACK of a response and emits `onNack`. */
   protected nacked(slot: TypeSlot<W>, info: Inflight, error: { code?: number; message?: string }, acceptedVersion?: string): void {
-    const r = slot.record;
     const now = Date.now();
     const e = { code: error.code ?? 0, message: error.message ?? '' };
-    r.lastNack = Object.freeze({ error: e.message, code: e.code, nonce: info.nonce, version: info.version, at: new Date(now) });
-    r.awaiting = slot.inflight.size > 0;
-    this.unblock(slot.typeUrl, true);
+    slot.record.lastNack = Object.freeze({ error: e.message, code: e.code, nonce: info.nonce, version: info.version, at: new Date(now) });
     this.ctx.hub.emit('onNack', {
-      stream: this.info,
-      node: this.info.node!,
-      nodeKey: this.info.nodeKey!,
-      typeUrl: slot.typeUrl,
-      version: info.version,
+      ...this.answered(slot, info, now),
       ...(acceptedVersion !== undefined ? { acceptedVersion } : {}),
-      nonce: info.nonce,
-      resourceNames: info.names,
-      latencyMs: now - info.at,
       error: e,
     });
-    if (this.ctx.waitForAck) this.scheduleFlush();
   }
 
   /** Ends the stream with an error status naming the problem. */
