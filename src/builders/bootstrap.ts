@@ -22,6 +22,9 @@ import { SecretBuilder } from './tls.js';
 
 export type { Bootstrap };
 
+/** A static resource of the kind `K` (`listeners`, `clusters`, `secrets`). */
+type StaticOf<K extends 'listeners' | 'clusters' | 'secrets'> = NonNullable<Bootstrap_StaticResources[K]>[number];
+
 /** The name of Envoy's internal listener bootstrap extension. */
 export const INTERNAL_LISTENER_EXTENSION = 'envoy.bootstrap.internal_listener';
 
@@ -116,8 +119,22 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
     return this;
   }
 
-  private statics(): Bootstrap_StaticResources {
-    return (this.draft.staticResources ??= {});
+  /** Adds static resources of one kind, each name once. */
+  private statics<K extends keyof BootstrapBuilder['names']>(
+    kind: K,
+    what: string,
+    Builder: abstract new (...a: never[]) => MessageBuilder<StaticOf<K>>,
+    items: (MessageBuilder<StaticOf<K>> | StaticOf<K>)[],
+  ): this {
+    for (const item of items) {
+      const m = item instanceof Builder ? takeMessage(item) : deepCopy(item as StaticOf<K>);
+      const name = m.name ?? '';
+      if (this.names[kind].has(name)) duplicate(this.label, `static_resources.${kind}`, what, name);
+      this.names[kind].add(name);
+      const s = (this.draft.staticResources ??= {});
+      (s[kind] as StaticOf<K>[] | undefined) = push(s[kind] as StaticOf<K>[] | undefined, m);
+    }
+    return this;
   }
 
   /**
@@ -125,15 +142,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#envoy-v3-api-field-config-bootstrap-v3-bootstrap-staticresources-listeners
    */
   listeners(...listeners: (ListenerBuilder | Listener)[]): this {
-    for (const l of listeners) {
-      const m = l instanceof ListenerBuilder ? takeMessage(l) : deepCopy(l);
-      const name = m.name ?? '';
-      if (this.names.listeners.has(name)) duplicate(this.label, 'static_resources.listeners', 'listener', name);
-      this.names.listeners.add(name);
-      const s = this.statics();
-      s.listeners = push(s.listeners, m);
-    }
-    return this;
+    return this.statics('listeners', 'listener', ListenerBuilder, listeners);
   }
 
   /** Adds one static listener (see {@link listeners}). */
@@ -147,15 +156,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#envoy-v3-api-field-config-bootstrap-v3-bootstrap-staticresources-clusters
    */
   clusters(...clusters: (ClusterBuilder | Cluster)[]): this {
-    for (const c of clusters) {
-      const m = c instanceof ClusterBuilder ? takeMessage(c) : deepCopy(c);
-      const name = m.name ?? '';
-      if (this.names.clusters.has(name)) duplicate(this.label, 'static_resources.clusters', 'cluster', name);
-      this.names.clusters.add(name);
-      const s = this.statics();
-      s.clusters = push(s.clusters, m);
-    }
-    return this;
+    return this.statics('clusters', 'cluster', ClusterBuilder, clusters);
   }
 
   /** Adds one static cluster (see {@link clusters}). */
@@ -168,15 +169,7 @@ export class BootstrapBuilder extends MessageBuilder<Bootstrap> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/bootstrap/v3/bootstrap.proto#envoy-v3-api-field-config-bootstrap-v3-bootstrap-staticresources-secrets
    */
   secrets(...secrets: (SecretBuilder | Secret)[]): this {
-    for (const x of secrets) {
-      const m = x instanceof SecretBuilder ? takeMessage(x) : deepCopy(x);
-      const name = m.name ?? '';
-      if (this.names.secrets.has(name)) duplicate(this.label, 'static_resources.secrets', 'secret', name);
-      this.names.secrets.add(name);
-      const s = this.statics();
-      s.secrets = push(s.secrets, m);
-    }
-    return this;
+    return this.statics('secrets', 'secret', SecretBuilder, secrets);
   }
 
   /** Adds one static secret (see {@link secrets}). */

@@ -176,6 +176,14 @@ export const DataSource = Object.freeze({
  */
 export type DataSourceInput = string | { file: string } | { inline: string } | { env: string } | DataSourceMessage;
 
+/**
+ * A DataSource message for text (Lua code, a response body): a string is always inline text,
+ * never a path; other inputs as {@link toDataSource}.
+ */
+export function toTextSource(input: DataSourceInput): DataSourceMessage {
+  return typeof input === 'string' ? DataSource.inline(input) : toDataSource(input);
+}
+
 /** A DataSource message from a {@link DataSourceInput}. */
 export function toDataSource(input: DataSourceInput): DataSourceMessage {
   if (typeof input === 'string') return input.startsWith('/') || input.startsWith('./') || input.startsWith('../') ? DataSource.file(input) : DataSource.inline(input);

@@ -9,11 +9,11 @@ import {
   type FilterChain,
   type FilterChainMatch,
 } from '../gen/envoy/config/listener/v3/listener_components.js';
-import { MessageBuilder, deepCopy, duplicate, push, takeMessage, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, push, takeMessage, type Props, type TypedConfig } from './builder.js';
 import { toCidr, type CidrRange } from './address.js';
 import { enumValue, mergeMetadata, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import { NetworkFilter, checkKind } from './filter.js';
+import { NetworkFilter, filterEntry } from './filter.js';
 import { DownstreamTlsBuilder, tlsTransportSocket, type DownstreamTlsContext } from './tls.js';
 import { transportSocketOf } from './transport-socket.js';
 
@@ -45,17 +45,29 @@ export interface FilterChainMatchInput {
   sourceType?: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
 }
 
+type CidrField = 'prefixRanges' | 'sourcePrefixRanges' | 'directSourcePrefixRanges';
+const CIDR_PATHS: Record<CidrField, string> = {
+  prefixRanges: 'filter_chain_match.prefix_ranges',
+  sourcePrefixRanges: 'filter_chain_match.source_prefix_ranges',
+  directSourcePrefixRanges: 'filter_chain_match.direct_source_prefix_ranges',
+};
+
+/** CidrRange messages for a CIDR field of a filter chain match. */
+function cidrs(ranges: (string | CidrRange)[], field: CidrField): CidrRange[] {
+  return ranges.map((c) => toCidr(c, CIDR_PATHS[field]));
+}
+
 /** A FilterChainMatch message from a {@link FilterChainMatchInput}. */
 export function toFilterChainMatch(input: FilterChainMatchInput): FilterChainMatch {
   const m: FilterChainMatch = {};
   if (input.destinationPort !== undefined) m.destinationPort = input.destinationPort;
-  if (input.prefixRanges?.length) m.prefixRanges = input.prefixRanges.map((c) => toCidr(c, 'filter_chain_match.prefix_ranges'));
+  if (input.prefixRanges?.length) m.prefixRanges = cidrs(input.prefixRanges, 'prefixRanges');
   if (input.serverNames?.length) m.serverNames = [...input.serverNames];
   if (input.transportProtocol) m.transportProtocol = input.transportProtocol;
   if (input.applicationProtocols?.length) m.applicationProtocols = [...input.applicationProtocols];
-  if (input.sourcePrefixRanges?.length) m.sourcePrefixRanges = input.sourcePrefixRanges.map((c) => toCidr(c, 'filter_chain_match.source_prefix_ranges'));
+  if (input.sourcePrefixRanges?.length) m.sourcePrefixRanges = cidrs(input.sourcePrefixRanges, 'sourcePrefixRanges');
   if (input.sourcePorts?.length) m.sourcePorts = [...input.sourcePorts];
-  if (input.directSourcePrefixRanges?.length) m.directSourcePrefixRanges = input.directSourcePrefixRanges.map((c) => toCidr(c, 'filter_chain_match.direct_source_prefix_ranges'));
+  if (input.directSourcePrefixRanges?.length) m.directSourcePrefixRanges = cidrs(input.directSourcePrefixRanges, 'directSourcePrefixRanges');
   if (input.sourceType && input.sourceType !== 'ANY') m.sourceType = enumValue(FilterChainMatch_ConnectionSourceType, input.sourceType, 'connection source type', 'filter_chain_match.source_type');
   return m;
 }
@@ -85,6 +97,12 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
     return (this.draft.filterChainMatch ??= {});
   }
 
+  private addCidrs(field: CidrField, ranges: (string | CidrRange)[]): this {
+    const m = this.m();
+    m[field] = push(m[field], ...cidrs(ranges, field));
+    return this;
+  }
+
   /**
    * Sets the conditions of the match at once (merged with earlier ones).
    * @default matches every connection
@@ -109,9 +127,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-filterchainmatch-prefix-ranges
    */
   prefixRanges(...ranges: (string | CidrRange)[]): this {
-    const m = this.m();
-    m.prefixRanges = push(m.prefixRanges, ...ranges.map((c) => toCidr(c, 'filter_chain_match.prefix_ranges')));
-    return this;
+    return this.addCidrs('prefixRanges', ranges);
   }
 
   /**
@@ -148,9 +164,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-filterchainmatch-source-prefix-ranges
    */
   sourcePrefixRanges(...ranges: (string | CidrRange)[]): this {
-    const m = this.m();
-    m.sourcePrefixRanges = push(m.sourcePrefixRanges, ...ranges.map((c) => toCidr(c, 'filter_chain_match.source_prefix_ranges')));
-    return this;
+    return this.addCidrs('sourcePrefixRanges', ranges);
   }
 
   /**
@@ -168,9 +182,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-filterchainmatch-direct-source-prefix-ranges
    */
   directSourcePrefixRanges(...ranges: (string | CidrRange)[]): this {
-    const m = this.m();
-    m.directSourcePrefixRanges = push(m.directSourcePrefixRanges, ...ranges.map((c) => toCidr(c, 'filter_chain_match.direct_source_prefix_ranges')));
-    return this;
+    return this.addCidrs('directSourcePrefixRanges', ranges);
   }
 
   /**
@@ -191,12 +203,7 @@ export class FilterChainBuilder extends MessageBuilder<FilterChain> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener_components.proto#envoy-v3-api-field-config-listener-v3-filterchain-filters
    */
   filters(...filters: NetworkFilter<any>[]): this {
-    for (const f of filters) {
-      checkKind(f, NetworkFilter, this, 'filters');
-      if (this.filterNames.has(f.name)) duplicate(this.label, 'filters', 'network filter', f.name);
-      this.filterNames.add(f.name);
-      this.draft.filters = push(this.draft.filters, f.toFilter());
-    }
+    for (const f of filters) this.draft.filters = push(this.draft.filters, filterEntry(f, NetworkFilter, this, 'filters', this.filterNames));
     return this;
   }
 

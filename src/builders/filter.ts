@@ -15,7 +15,7 @@ import type {
 } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
 import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
-import { MessageBuilder, PEEK, deepCopy, fail, peekMessage, typed, type TypedConfig } from './builder.js';
+import { MessageBuilder, PEEK, deepCopy, duplicate, fail, peekMessage, typed, type TypedConfig } from './builder.js';
 import { ListenerPredicate } from './matcher.js';
 
 export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
@@ -180,6 +180,25 @@ export function checkKind(filter: unknown, kind: typeof HttpFilter | typeof Netw
   const name = filter instanceof FilterBuilder ? ` (${JSON.stringify(filter.name)})` : '';
   const want = kind === HttpFilter ? 'http filters' : kind === NetworkFilter ? 'network filters' : 'listener filters';
   fail({ path, rule: 'type', message: `${what}${name} cannot go into ${path}: it takes ${want}`, value: filter instanceof FilterBuilder ? filter.name : undefined }, owner);
+}
+
+/**
+ * The list entry of a filter added to a builder's filter list at `path`: checked to be of the
+ * list's kind, its name not yet in `names` (the list's names, to which it is added).
+ */
+export function filterEntry<M>(
+  filter: FilterBuilder<any> & { toFilter(): M },
+  kind: typeof HttpFilter | typeof NetworkFilter | typeof ListenerFilter,
+  builder: object,
+  path: string,
+  names: Set<string>,
+): M {
+  checkKind(filter, kind, builder, path);
+  if (names.has(filter.name)) {
+    duplicate((builder as { label: string }).label, path, kind === HttpFilter ? 'http filter' : kind === NetworkFilter ? 'network filter' : 'listener filter', filter.name);
+  }
+  names.add(filter.name);
+  return filter.toFilter();
 }
 
 /** Turns the `(type, message)` or `(typedConfig)` arguments of the generic factories into a type and a draft. */

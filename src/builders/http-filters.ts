@@ -10,12 +10,13 @@
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/http_filters
  */
 import { pack, type MessageOf, type TypeRef } from '../registry/codec.js';
-import { deepCopy, fail, packConfig, push, typed, type Props, type TypedConfig } from './builder.js';
+import { deepCopy, fail, push, typed, type Props, type TypedConfig } from './builder.js';
 import {
   AccessLog,
   headerValue,
   runtimeFraction,
   toDataSource,
+  toTextSource,
   toFractionalPercent,
   toHeaderMatcher,
   type AccessLogMessage,
@@ -687,7 +688,7 @@ export class LuaFilter extends HttpFilter<Lua> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/lua/v3/lua.proto#envoy-v3-api-field-extensions-filters-http-lua-v3-lua-default-source-code
    */
   code(source: DataSourceInput): this {
-    this.draft.defaultSourceCode = typeof source === 'string' ? { specifier: { $case: 'inlineString', inlineString: source } } : toDataSource(source);
+    this.draft.defaultSourceCode = toTextSource(source);
     return this;
   }
 

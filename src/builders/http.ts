@@ -16,11 +16,11 @@ import {
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import type { Http2ProtocolOptions, HttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import { HttpProtocolOptions_HeadersWithUnderscoresAction } from '../gen/envoy/config/core/v3/protocol.js';
-import { deepCopy, duplicate, fail, packConfig, push, takeMessage, type Props, type TypedConfig } from './builder.js';
+import { deepCopy, fail, packConfig, push, takeMessage, type Props, type TypedConfig } from './builder.js';
 import { enumValue, type AccessLogMessage, type EnumName } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import { HttpFilter, NetworkFilter, checkKind, type HttpFilterMessage } from './filter.js';
+import { HttpFilter, NetworkFilter, checkKind, filterEntry, type HttpFilterMessage } from './filter.js';
 import { HttpFilterTypes, router } from './http-filters.js';
 import { RouteConfigBuilder } from './route.js';
 
@@ -111,7 +111,9 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
 
   /**
    * Uses scoped RDS: the scope key is built from request header `header` (the element at
-   * `index` when split by `separator`), scopes come from SRDS and their routes from RDS.
+   * `index` when split by `separator`), scopes come from SRDS and their routes from RDS. For a
+   * key of several fragments, or inline scopes, give a ScopedRoutes message to
+   * {@link scopedRoutes}.
    * @default source ConfigSource.ads() for both SRDS and RDS
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#extensions-filters-network-http-connection-manager-v3-scopedrds
    */
@@ -143,12 +145,7 @@ export class HcmBuilder extends NetworkFilter<HttpConnectionManager> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto#envoy-v3-api-field-extensions-filters-network-http-connection-manager-v3-httpconnectionmanager-http-filters
    */
   httpFilters(...filters: HttpFilter<any>[]): this {
-    for (const f of filters) {
-      checkKind(f, HttpFilter, this, 'http_filters');
-      if (this.filterNames.has(f.name)) duplicate(this.label, 'http_filters', 'http filter', f.name);
-      this.filterNames.add(f.name);
-      this.draft.httpFilters = push(this.draft.httpFilters, f.toFilter());
-    }
+    for (const f of filters) this.draft.httpFilters = push(this.draft.httpFilters, filterEntry(f, HttpFilter, this, 'http_filters', this.filterNames));
     return this;
   }
 

@@ -13,7 +13,7 @@ import { MessageBuilder, deepCopy, duplicate, fail, failAll, packConfig, push, t
 import { toAddress, type AddressInput } from './address.js';
 import { mergeMetadata, type AccessLogMessage, type Metadata } from './common.js';
 import { parseDuration, type DurationInput } from './duration.js';
-import { ListenerFilter, checkKind, type NetworkFilter } from './filter.js';
+import { ListenerFilter, filterEntry, type NetworkFilter } from './filter.js';
 import { FilterChainBuilder, filterChain, matchKey, toFilterChain } from './filter-chain.js';
 import { HcmBuilder } from './http.js';
 import { CHAIN_ACTION_TYPE, matcherActions, type Matcher } from './matcher.js';
@@ -68,12 +68,7 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-listener-filters
    */
   listenerFilters(...filters: ListenerFilter<any>[]): this {
-    for (const f of filters) {
-      checkKind(f, ListenerFilter, this, 'listener_filters');
-      if (this.listenerFilterNames.has(f.name)) duplicate(this.label, 'listener_filters', 'listener filter', f.name);
-      this.listenerFilterNames.add(f.name);
-      this.draft.listenerFilters = push(this.draft.listenerFilters, f.toFilter());
-    }
+    for (const f of filters) this.draft.listenerFilters = push(this.draft.listenerFilters, filterEntry(f, ListenerFilter, this, 'listener_filters', this.listenerFilterNames));
     return this;
   }
 

@@ -27,7 +27,7 @@ import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, putMap, ta
 import {
   mergeMetadata,
   runtimeFraction,
-  toDataSource,
+  toTextSource,
   toHeaderMatcher,
   toHeaders,
   toStringMatcher,
@@ -535,7 +535,7 @@ export class RouteBuilder extends HeadersBuilder<Route> {
   directResponse(status: number, body?: string | DataSourceInput): this {
     this.otherAction('directResponse');
     const d: DirectResponseAction = { status };
-    if (body !== undefined) d.body = typeof body === 'string' ? { specifier: { $case: 'inlineString', inlineString: body } } : toDataSource(body);
+    if (body !== undefined) d.body = toTextSource(body);
     this.draft.action = { $case: 'directResponse', directResponse: d };
     return this;
   }

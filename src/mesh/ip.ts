@@ -94,3 +94,13 @@ export function cidrContains(range: ParsedCidr, ip: ParsedIp): boolean {
   const shift = bits - BigInt(range.prefixLen);
   return range.value >> shift === ip.value >> shift;
 }
+
+/** True for an integer port in 1–65535. */
+export function isPort(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
+}
+
+/** `ip:port`, with an IPv6 address in brackets (`[fd00::1]:15008`). */
+export function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -10,7 +10,7 @@
  * @see https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio
  */
 import { XdsValidationError, show, type Problem } from '../registry/errors.js';
-import { parseCidr } from './ip.js';
+import { isPort, parseCidr } from './ip.js';
 
 /** The ports the proxy uses (Istio's numbers by default). */
 export interface MeshPorts {
@@ -109,8 +109,6 @@ export const DEFAULT_CAPTURE: CaptureOptions = Object.freeze({
 
 /** The loopback address the capture rules never redirect (`-d 127.0.0.1/32 -j RETURN`). */
 export const LOCALHOST = '127.0.0.1';
-
-const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
 
 /**
  * Fills in the defaults and checks the result.

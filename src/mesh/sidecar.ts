@@ -48,8 +48,9 @@ import type { ClusterLoadAssignment } from '../gen/envoy/config/endpoint/v3/endp
 import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import type { Secret } from '../gen/envoy/extensions/transport_sockets/tls/v3/secret.js';
-import { XdsValidationError, show, type Problem } from '../registry/errors.js';
-import { parseIp } from './ip.js';
+import { show } from '../registry/errors.js';
+import { hostPort, isPort, parseIp } from './ip.js';
+import { optionProblems } from './problems.js';
 import { meshDownstreamTls, meshSecrets, meshUpstreamTls, type MeshIdentity } from './mtls.js';
 import { IstioAlpn, MeshNames, inboundClusterName, outboundClusterName, outboundSni } from './names.js';
 import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
@@ -169,13 +170,11 @@ interface Outbound extends SidecarOutboundService {
 
 const PROTOCOLS: readonly MeshProtocol[] = ['http', 'grpc', 'tcp', 'auto'];
 const MODES: readonly MtlsMode[] = ['STRICT', 'PERMISSIVE', 'DISABLE'];
-const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
 const isHttp = (p: MeshProtocol) => p === 'http' || p === 'grpc';
 
 /** Checks the sidecar options; throws one XdsValidationError listing every problem. */
 function check(options: SidecarOptions, mesh: MeshOptions): { inbound: Inbound[]; outbound: Outbound[] } {
-  const problems: Problem[] = [];
-  const bad = (path: string, rule: string, message: string, value?: unknown) => problems.push(value === undefined ? { path, rule, message } : { path, rule, message, value });
+  const { bad, throwIfAny } = optionProblems('sidecar');
   const mtls = options.mtls ?? 'PERMISSIVE';
   if (!MODES.includes(mtls)) bad('mtls', 'enum', `mtls must be STRICT, PERMISSIVE or DISABLE, got ${show(mtls)}`, mtls);
   const policy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
@@ -232,11 +231,9 @@ function check(options: SidecarOptions, mesh: MeshOptions): { inbound: Inbound[]
     });
     outbound.push({ ...s, target, subsets: s.subsets ?? [], endpoints: s.endpoints ?? [] });
   });
-  if (problems.length) throw new XdsValidationError(problems, `invalid sidecar options: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  throwIfAny();
   return { inbound, outbound };
 }
-
-const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /** The domains of a service's virtual host: FQDN, shorter names (same namespace: the bare name), the VIP, each also with `:port`. */
 export function serviceDomains(host: string, port: number, options: { namespace?: string; domainSuffix?: string; vip?: string } = {}): string[] {

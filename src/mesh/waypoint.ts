@@ -53,8 +53,9 @@ import type { Listener } from '../gen/envoy/config/listener/v3/listener.js';
 import type { RouteConfiguration } from '../gen/envoy/config/route/v3/route.js';
 import type { Matcher } from '../gen/xds/type/matcher/v3/matcher.js';
 import { FilterStateValue_SharedWithUpstream } from '../gen/envoy/extensions/filters/common/set_filter_state/v3/value.js';
-import { XdsValidationError, show, type Problem } from '../registry/errors.js';
-import { parseIp } from './ip.js';
+import { show } from '../registry/errors.js';
+import { hostPort, isPort, parseIp } from './ip.js';
+import { optionProblems } from './problems.js';
 import { meshDownstreamTls, meshSecrets, meshUpstreamTls, type MeshIdentity } from './mtls.js';
 import { MeshNames, inboundVipName } from './names.js';
 import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
@@ -124,13 +125,10 @@ interface Port {
   endpoints: WaypointEndpoint[];
 }
 
-const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
 const PROTOCOLS: readonly WaypointProtocol[] = ['http', 'grpc', 'tcp'];
-const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 function check(options: WaypointOptions): Port[] {
-  const problems: Problem[] = [];
-  const bad = (path: string, rule: string, message: string, value?: unknown) => problems.push(value === undefined ? { path, rule, message } : { path, rule, message, value });
+  const { bad, throwIfAny } = optionProblems('waypoint');
   const out: Port[] = [];
   const seen = new Map<string, string>();
   if (!Array.isArray(options?.services)) bad('services', 'required', `services must be a list, got ${show(options?.services)}`);
@@ -159,7 +157,7 @@ function check(options: WaypointOptions): Port[] {
       if (typeof e?.address !== 'string' || !parseIp(e.address)) bad(`${at}.endpoints[${j}].address`, 'ip', `expected a pod IP, got ${show(e?.address)}`, e?.address);
     });
   });
-  if (problems.length) throw new XdsValidationError(problems, `invalid waypoint options: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  throwIfAny();
   return out;
 }
 
