@@ -7,6 +7,7 @@ import { assertValid, validateBootstrap, validateSnapshot } from 'xdskit/validat
 import { bootstrapAds } from '../../examples/builders/bootstrap-ads.js';
 import { edgeProxy } from '../../examples/builders/edge-proxy.js';
 import { grpcMeshClient } from '../../examples/builders/grpc-mesh-client.js';
+import { httpTunnel } from '../../examples/builders/http-tunnel.js';
 import { mtlsUpstream } from '../../examples/builders/mtls-upstream.js';
 import type { ExampleResources } from '../../examples/builders/resources.js';
 import { tcpPassthrough } from '../../examples/builders/tcp-passthrough.js';
@@ -18,6 +19,7 @@ const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 const RESOURCE_EXAMPLES: Record<string, () => ExampleResources> = {
   'edge-proxy': edgeProxy,
   'grpc-mesh-client': grpcMeshClient,
+  'http-tunnel': httpTunnel,
   'mtls-upstream': mtlsUpstream,
   'tcp-passthrough': tcpPassthrough,
 };
