@@ -120,8 +120,8 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
    * Picks the filter chain of a connection with a matcher (`ChainMatcher.exact(...)`,
    * `ChainMatcher.prefix(...)` or an `xds.type.matcher.v3.Matcher`) whose actions name the
    * chains, instead of each chain's `filter_chain_match`. Chains must then be named and have no
-   * `filter_chain_match` (Envoy ignores it), and every chain the matcher names must exist:
-   * otherwise the finished listener throws. A connection the matcher names no chain for takes
+   * `filter_chain_match` (Envoy ignores it), and every chain the matcher names must exist (in
+   * `filter_chains`, or as the default filter chain): otherwise the finished listener throws. A connection the matcher names no chain for takes
    * the default filter chain, or is closed.
    * @default chains are picked by their filter_chain_match
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-filter-chain-matcher
@@ -322,6 +322,8 @@ function matcherProblems(l: Listener, matcher: Matcher): Problem[] {
       });
     }
   });
+  // Naming the default chain is harmless: Envoy takes it for an unknown name anyway.
+  if (l.defaultFilterChain?.name) names.add(l.defaultFilterChain.name);
   for (const { path, action } of matcherActions(matcher)) {
     const url = action.typedConfig?.typeUrl ?? '';
     if (!url.endsWith(`/${CHAIN_ACTION_TYPE}`)) {

@@ -198,6 +198,13 @@ describe('listeners', () => {
       ].join('\n'),
     );
     expect(err?.problems).toHaveLength(3);
+    // A matcher may name the default filter chain (Envoy falls back to it for unknown names anyway).
+    const withDefault = listener('d')
+      .internal()
+      .filterChainMatcher(ChainMatcher.exact('destination_port', { '80': 'web' }, 'rest'))
+      .filterChain(filterChain('web').filter(tcpProxy('w').cluster('w')))
+      .defaultFilterChain(filterChain('rest').filter(tcpProxy('r').cluster('r')));
+    expect(withDefault.build().defaultFilterChain!.name).toBe('rest');
   });
 
   it('rejects a filter chain matcher action that is not a chain name', () => {
