@@ -1,62 +1,33 @@
 /**
- * Canonical bytes of a resource, fast: the same bytes as the registry's `encode`, without its
- * copy when there is nothing to sort.
+ * Canonical bytes of a resource, fast: the same bytes as the registry's `encode`.
  *
- * `encode` makes a message canonical by copying every object on the way to a map, a Struct or
- * an Any, sorting map and Struct keys and re-encoding the content of Anys whose type can hold a
- * map, then encodes the copy. Most resources are already canonical (map keys in order, Anys
- * made by `pack`), and for those the copy is pure cost: several microseconds per Cluster, the
- * bulk of hashing 100k resources. This module checks first whether the message is canonical
- * already, and if so encodes it as it is, which gives exactly the bytes `encode` would;
- * otherwise it calls `encode`.
- *
- * The check visits only the fields the message has (not every field of its type) and, among
- * them, only those whose type can lead to a map, a Struct or an Any (computed once per type
- * from the schema). An Any is canonical when its content re-encodes to the same bytes; that
- * costs a decode, so Anys are checked last, only when everything else is in order, and the
- * answer is remembered per `value` buffer (messages are immutable, and a buffer made by `pack`
- * is shared by every copy of the message that holds it).
+ * `encode` canonicalises first (map and Struct keys sorted, Anys from other encoders re-packed),
+ * copying nothing when the message is canonical already, but it still builds key lists for
+ * every map and Struct it looks at. For the messages that hold no Any with content (endpoints,
+ * most clusters), this module answers "already canonical?" without allocating, visiting only
+ * the fields the message has and, among them, only those whose type can lead to a map, a Struct
+ * or an Any; then it encodes the message as it is, which gives exactly the bytes `encode` would
+ * (about 10 % less time than `encode` for 100k such resources). A message holding an Any with
+ * content goes through `encode`, which knows which Any contents are canonical (packed by
+ * xdskit, or checked before).
  *
  * @internal
  */
-import { encode, findType, type TypeInfo } from '../registry/codec.js';
-import { findMessageSchema, messageNames, type FieldSchema } from '../registry/schema.js';
-
-const STRUCTISH = new Set(['google.protobuf.Struct', 'google.protobuf.Value', 'google.protobuf.ListValue']);
-const ANY = 'google.protobuf.Any';
+import { encode, type TypeInfo } from '../registry/codec.js';
+import { findMessageSchema, typesReaching, type FieldSchema } from '../registry/schema.js';
+import { ANY, STRUCT_TYPES } from '../registry/well-known.js';
 
 let mapCapable: Set<string> | undefined;
 
 /**
  * Types whose messages can hold a map, a Struct or an Any, directly or through nested fields:
- * the types the registry's `canonicalize` rewrites.
+ * the types the registry's `canonicalize` looks into (the same search).
  */
 function capable(): Set<string> {
-  if (mapCapable) return mapCapable;
-  const direct: string[] = [];
-  const users = new Map<string, string[]>();
-  for (const name of messageNames()) {
-    const s = findMessageSchema(name)!;
-    for (const f of s.fields) {
-      const ref = f.type === 'map' ? f.valueRef : f.ref;
-      if (f.type === 'map' || (ref !== undefined && (STRUCTISH.has(ref) || ref === ANY))) direct.push(name);
-      if (ref !== undefined && f.type !== 'enum' && f.value !== 'enum') {
-        let u = users.get(ref);
-        if (!u) users.set(ref, (u = []));
-        u.push(name);
-      }
-    }
-  }
-  const out = new Set<string>();
-  const queue = direct;
-  while (queue.length) {
-    const t = queue.pop()!;
-    if (out.has(t)) continue;
-    out.add(t);
-    for (const u of users.get(t) ?? []) if (!out.has(u)) queue.push(u);
-  }
-  mapCapable = out;
-  return out;
+  mapCapable ??= typesReaching((s) =>
+    s.fields.some((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && (STRUCT_TYPES.has(f.ref) || f.ref === ANY))),
+  );
+  return mapCapable;
 }
 
 /** True when a value (a field's value, a list item, a map value) is canonical. */
@@ -84,53 +55,15 @@ function deepSorted(v: unknown): boolean {
   return true;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Anys: checked after the rest of the message, and remembered per value buffer.
-
-interface AnyLike {
-  readonly typeUrl?: string;
-  readonly value?: Uint8Array;
-}
-
-/** Value buffers already checked: true when the content is canonical. */
-const verified = new WeakMap<Uint8Array, boolean>();
-/** Anys met by the running checks, verified once the rest of their message is canonical. */
-const deferred: AnyLike[] = [];
-
-/** Records an Any to verify later; false when it is known not to be canonical. */
+/**
+ * An Any defers to `encode`: it re-encodes Any contents that can hold a map unless it knows them
+ * canonical (packed by xdskit, or seen before), which only the registry knows. An Any without
+ * content is canonical as it is.
+ */
 const anyCheck: Check = (v) => {
-  const a = v as AnyLike;
-  const value = a.value;
-  if (!a.typeUrl || !value || !value.length) return true;
-  const known = verified.get(value);
-  if (known !== undefined) return known;
-  deferred.push(a);
-  return true;
+  const value = (v as { value?: Uint8Array }).value;
+  return !value || value.length === 0;
 };
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether an Any's content is canonical: what the registry's `encode` would write again. */
-function verifyAny(a: AnyLike): boolean {
-  const value = a.value!;
-  let ok = verified.get(value);
-  if (ok !== undefined) return ok;
-  const info = findType(a.typeUrl!);
-  if (!info || !capable().has(info.fullName)) ok = true; // encode leaves such Anys as they are
-  else {
-    try {
-      ok = sameBytes(canonicalBytes(info, info.codec.decode(value)), value);
-    } catch {
-      ok = false; // undecodable: let encode report it
-    }
-  }
-  verified.set(value, ok);
-  return ok;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checks per type: a table property → check of the value, for the fields that need one.
@@ -141,7 +74,7 @@ const always: Check = () => true;
 /** The check of one element (a message, a Struct-like value or an Any) of a field's type. */
 function elementCheck(ref: string | undefined): Check {
   if (ref === undefined) return always;
-  if (STRUCTISH.has(ref)) return deepSorted;
+  if (STRUCT_TYPES.has(ref)) return deepSorted;
   if (ref === ANY) return anyCheck;
   if (!capable().has(ref)) return always;
   // Resolved lazily: recursive message types refer to themselves.
@@ -220,14 +153,7 @@ function checkFor(fullName: string): Check {
 
 /** True when a message is canonical: maps and Structs sorted, Anys holding canonical content. */
 function isCanonical(fullName: string, message: unknown): boolean {
-  const mark = deferred.length;
-  try {
-    if (!checkFor(fullName)(message)) return false;
-    while (deferred.length > mark) if (!verifyAny(deferred.pop()!)) return false;
-    return true;
-  } finally {
-    deferred.length = mark;
-  }
+  return checkFor(fullName)(message);
 }
 
 /**
