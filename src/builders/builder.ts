@@ -52,18 +52,39 @@ export function packConfig(config: TypedConfig): Any {
  */
 export function deepCopy<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = deepCopy(value[i]);
-    return out as T;
-  }
+  if (Array.isArray(value)) return copyArray(value) as T;
   if (ArrayBuffer.isView(value)) return Buffer.from(value as unknown as Uint8Array) as T;
+  return copyObject(value as unknown as Record<string, unknown>) as T;
+}
+
+function copyArray(value: unknown[]): unknown[] {
+  const out = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    out[i] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+  }
+  return out;
+}
+
+// Plain objects (the generated messages are plain objects) are walked with `for...in`, which
+// reads V8's enum cache instead of allocating a key array as `Object.keys` does: a build copies
+// thousands of small objects, and those arrays were a quarter of what building allocated.
+// Anything else (a class instance) goes through `Object.keys` (own enumerable properties only).
+function copyObject(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    for (const k in value) {
+      const v = value[k];
+      if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+    }
+    return out;
+  }
   for (const k of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[k];
+    const v = value[k];
     if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
   }
-  return out as T;
+  return out;
 }
 
 /**
