@@ -96,6 +96,8 @@ const OUTLIER_DURATION_FIELDS: Record<OutlierDurations, string> = {
   maxEjectionTimeJitter: 'max_ejection_time_jitter',
 };
 
+const OUTLIER_DURATIONS = Object.entries(OUTLIER_DURATION_FIELDS) as [OutlierDurations, string][];
+
 /** Upstream HTTP options shared by every protocol choice. */
 export interface UpstreamHttpOptions {
   /** Close upstream connections idle this long. @default "1h" */
@@ -394,7 +396,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
    */
   outlierDetection(options: OutlierDetectionInput = {}): this {
     const o = deepCopy(options) as OutlierDetection;
-    for (const [k, snake] of Object.entries(OUTLIER_DURATION_FIELDS) as [OutlierDurations, string][]) {
+    for (const [k, snake] of OUTLIER_DURATIONS) {
       const v = options[k];
       if (v !== undefined) o[k] = parseDuration(v, `outlier_detection.${snake}`);
     }

@@ -308,8 +308,6 @@ export interface RouteUpgradeOptions {
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#config-route-v3-route
  */
 export class RouteBuilder extends HeadersBuilder<Route> {
-  private weightedNames?: Set<string>;
-
   constructor(name?: string) {
     super('envoy.config.route.v3.Route', name ? { name } : {});
   }
@@ -492,11 +490,9 @@ export class RouteBuilder extends HeadersBuilder<Route> {
     if (!wc) {
       wc = { clusters: [] };
       ra.clusterSpecifier = { $case: 'weightedClusters', weightedClusters: wc };
-      this.weightedNames = new Set();
     }
-    this.weightedNames ??= new Set((wc.clusters ?? []).map((c) => c.name ?? ''));
-    if (this.weightedNames.has(name)) duplicate(this.label, 'route.weighted_clusters.clusters', 'weighted cluster', name);
-    this.weightedNames.add(name);
+    // A split has a few clusters: a scan is cheaper than keeping a Set per route.
+    if ((wc.clusters ?? []).some((c) => (c.name ?? '') === name)) duplicate(this.label, 'route.weighted_clusters.clusters', 'weighted cluster', name);
     const c: WeightedCluster_ClusterWeight = { name, weight };
     if (options.requestHeaders) c.requestHeadersToAdd = toHeaders(options.requestHeaders);
     if (options.removeRequestHeaders?.length) c.requestHeadersToRemove = [...options.removeRequestHeaders];
