@@ -100,7 +100,14 @@ export function registeredTypes(): string[] {
 
 let needsCanon: Set<string> | undefined;
 
-/** Types whose messages can hold a map, a Struct or an Any, directly or through a nested field. */
+/**
+ * Types whose messages can hold a map, a Struct or an Any, directly or through a nested field:
+ * the only types {@link canonicalize} can change. Others encode canonically as they are.
+ */
+export function canonicalTypes(): ReadonlySet<string> {
+  return canonTypes();
+}
+
 function canonTypes(): Set<string> {
   needsCanon ??= typesReaching((s) =>
     s.fields.some((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && (STRUCT_TYPES.has(f.ref) || f.ref === ANY))),
@@ -138,12 +145,17 @@ export function markCanonical(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-function keysSorted(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
-  return true;
+/** Entries of an object sorted by key, as a new object. */
+function sortedObject(keys: string[], get: (k: string) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys.sort()) out[k] = get(k);
+  return out;
 }
 
-/** Plain JSON (Struct, Value, ListValue) with object keys sorted; the same object when already so. */
+/**
+ * Plain JSON (Struct, Value, ListValue) with object keys sorted; the same object, with nothing
+ * allocated, when it already is.
+ */
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
@@ -155,18 +167,17 @@ function sortKeysDeep(value: unknown): unknown {
   }
   if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
     const src = value as Record<string, unknown>;
-    const keys = Object.keys(src);
-    let changed = !keysSorted(keys);
-    const values = keys.map((k) => {
+    let prev: string | undefined;
+    let changed: Map<string, unknown> | undefined;
+    let unsorted = false;
+    for (const k in src) {
+      if (prev !== undefined && prev > k) unsorted = true;
+      prev = k;
       const v = sortKeysDeep(src[k]);
-      if (v !== src[k]) changed = true;
-      return v;
-    });
-    if (!changed) return value;
-    const order = keys.map((k, i) => [k, values[i]] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of order) out[k] = v;
-    return out;
+      if (v !== src[k]) (changed ??= new Map()).set(k, v);
+    }
+    if (!unsorted && !changed) return value;
+    return sortedObject(Object.keys(src), (k) => (changed?.has(k) ? changed.get(k) : src[k]));
   }
   return value;
 }
@@ -197,18 +208,18 @@ function canonValue(ref: string | undefined, v: unknown): unknown {
 
 function canonMap(f: FieldSchema, m: Record<string, unknown>): Record<string, unknown> {
   const ref = f.value === 'message' ? f.valueRef : undefined;
-  const keys = Object.keys(m);
-  let changed = !keysSorted(keys);
-  const values = keys.map((k) => {
-    const v = ref ? canonValue(ref, m[k]) : m[k];
-    if (v !== m[k]) changed = true;
-    return v;
-  });
-  if (!changed) return m;
-  const sorted: Record<string, unknown> = {};
-  const order = keys.map((k, i) => [k, values[i]] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  for (const [k, v] of order) sorted[k] = v;
-  return sorted;
+  let prev: string | undefined;
+  let changed: Map<string, unknown> | undefined;
+  let unsorted = false;
+  for (const k in m) {
+    if (prev !== undefined && prev > k) unsorted = true;
+    prev = k;
+    if (!ref) continue;
+    const v = canonValue(ref, m[k]);
+    if (v !== m[k]) (changed ??= new Map()).set(k, v);
+  }
+  if (!unsorted && !changed) return m;
+  return sortedObject(Object.keys(m), (k) => (changed?.has(k) ? changed.get(k) : m[k]));
 }
 
 function canonMessage(fullName: string, message: unknown): unknown {
