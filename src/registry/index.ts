@@ -23,3 +23,4 @@ export {
 } from './schema.js';
 export * from './load.js';
 export * from './duration.js';
+export { WRAPPERS as WRAPPER_TYPES } from './well-known.js';

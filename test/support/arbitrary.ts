@@ -21,6 +21,7 @@ import {
   create,
   findEnumSchema,
   pack,
+  WRAPPER_TYPES,
   typeInfo,
   type FieldSchema,
   type MessageOf,
@@ -67,17 +68,7 @@ export const DEFAULT_ANY_TYPES: readonly string[] = Object.freeze([
   'google.protobuf.StringValue',
 ]);
 
-const WRAPPERS: Record<string, string> = {
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.BytesValue': 'bytes',
-};
+const WRAPPERS: Readonly<Record<string, string>> = WRAPPER_TYPES;
 const DURATION = 'google.protobuf.Duration';
 const TIMESTAMP = 'google.protobuf.Timestamp';
 const ANY = 'google.protobuf.Any';

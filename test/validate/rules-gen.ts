@@ -5,7 +5,7 @@
  * It reads the raw rule sets (not the validator's compiled plans), so the tests built on it
  * check the validator against an independent reading of protoc-gen-validate's semantics.
  */
-import { findEnumSchema, findMessageSchema, messageNames, pack, type FieldSchema, type MessageSchema } from 'xdskit/registry';
+import { findEnumSchema, findMessageSchema, messageNames, pack, WRAPPER_TYPES, type FieldSchema, type MessageSchema } from 'xdskit/registry';
 
 export type Rng = () => number;
 
@@ -483,17 +483,7 @@ export function timeBreaks(kind: 'duration' | 'timestamp', r: Rules): Break[] {
 // ---------------------------------------------------------------------------------------------
 // Fields and messages
 
-const WRAPPERS: Record<string, string> = {
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.BytesValue': 'bytes',
-};
+const WRAPPERS: Readonly<Record<string, string>> = WRAPPER_TYPES;
 const SCALARS = new Set(['double', 'float', 'int64', 'uint64', 'int32', 'fixed64', 'fixed32', 'bool', 'string', 'bytes', 'uint32', 'sfixed32', 'sfixed64', 'sint32', 'sint64']);
 
 /** A type every Any test packs: it has no rules, so it is valid when empty. */
