@@ -19,4 +19,3 @@ export * from './mesh/index.js';
 // Names two capabilities both export: the root picks one, the subpaths keep their own.
 export type { SnapshotOptions } from './cache/index.js';
 export type { SnapshotOptions as ValidateSnapshotOptions } from './validate/index.js';
-export type { DurationInput } from './builders/index.js';

@@ -4,6 +4,7 @@
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#ttl
  */
 import type { Duration } from '../gen/google/protobuf/duration.js';
+import { parseDuration, type DurationInput } from '../registry/duration.js';
 import { XdsValidationError, type Problem } from '../registry/errors.js';
 import { resourceKindOf, resourceName, typeNameOfUrl } from '../registry/type-urls.js';
 import type { ResourceEntry } from './store.js';
@@ -11,7 +12,7 @@ import type { ResourceEntry } from './store.js';
 const SPEC = Symbol.for('xdskit.cache.ResourceSpec');
 
 /** A duration: `"30s"`, `"250ms"`, `"1.5s"`, `"2m"`, `"1h"`, milliseconds, or a Duration message. */
-export type DurationInput = string | number | Duration;
+export type { DurationInput } from '../registry/duration.js';
 
 /** A resource with an explicit xDS name and/or a time to live. Made by {@link resource}/{@link withTtl}. */
 export interface ResourceSpec<M = unknown> {
@@ -40,29 +41,14 @@ export function isResourceSpec(v: unknown): v is ResourceSpec {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SPEC] === true;
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /**
- * A Duration message from a duration input.
+ * A Duration message from a duration input (the registry's parser: exact, units `ns` to `h`,
+ * milliseconds for numbers; negative or malformed durations are an `XdsValidationError`).
  *
  * @example toDuration('1.5s') // { seconds: '1', nanos: 500000000 }
  */
 export function toDuration(d: DurationInput): Duration {
-  let ms: number;
-  if (typeof d === 'number') ms = d;
-  else if (typeof d === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)\s*$/.exec(d);
-    if (!m) throw new Error(`invalid duration "${d}": expected a number with a unit (ns, us, ms, s, m, h), e.g. "30s"`);
-    ms = Number(m[1]) * UNITS[m[2]!]!;
-  } else {
-    const seconds = Number(d.seconds ?? 0);
-    const nanos = d.nanos ?? 0;
-    if (!Number.isFinite(seconds) || seconds < 0 || nanos < 0) throw new Error(`invalid duration ${JSON.stringify(d)}: a TTL must be positive`);
-    return { seconds: String(seconds), nanos };
-  }
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`invalid duration ${String(d)}: a TTL must be positive`);
-  const totalNanos = Math.round(ms * 1e6);
-  return { seconds: String(Math.floor(totalNanos / 1e9)), nanos: totalNanos % 1e9 };
+  return parseDuration(d);
 }
 
 /** A Duration as proto3 JSON text (`"30s"`, `"1.500s"`): the TTL's part of a resource's version. */
