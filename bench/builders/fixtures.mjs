@@ -6,17 +6,9 @@
 // build one resource from scratch with the builders `b` (the `xdskit/builders` module from dist):
 // calling `.build()` builds and validates, `.toMessage()` only builds.
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of bench/codec, so every run measures the same fixture. */
+export { rng as prng } from '../codec/fixtures.mjs';
+import { rng as prng } from '../codec/fixtures.mjs';
 
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
