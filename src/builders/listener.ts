@@ -16,8 +16,8 @@ import { parseDuration, type DurationInput } from './duration.js';
 import { ListenerFilter, filterEntry, type NetworkFilter } from './filter.js';
 import { FilterChainBuilder, filterChain, matchKey, toFilterChain } from './filter-chain.js';
 import { HcmBuilder } from './http.js';
-import { CHAIN_ACTION_TYPE, matcherActions, type Matcher } from './matcher.js';
-import { unpack } from '../registry/codec.js';
+import type { Matcher } from './matcher.js';
+import { filterChainMatcherProblems } from '../validate/semantic/chain-matcher.js';
 
 export type { Listener };
 
@@ -298,45 +298,12 @@ export class ListenerBuilder extends MessageBuilder<Listener> {
   }
 
   protected override finish(m: Listener): Listener {
-    if (m.filterChainMatcher) failAll(matcherProblems(m, m.filterChainMatcher), this.label);
+    const problems = filterChainMatcherProblems(m);
+    if (problems.length) failAll(problems, this.label);
     return m;
   }
 }
 
-/**
- * What Envoy needs of a listener with a filter chain matcher: named chains without
- * filter_chain_match, and actions that are StringValues naming one of them.
- */
-function matcherProblems(l: Listener, matcher: Matcher): Problem[] {
-  const problems: Problem[] = [];
-  const names = new Set<string>();
-  (l.filterChains ?? []).forEach((fc, i) => {
-    if (!fc.name) problems.push({ path: `filter_chains[${i}].name`, rule: 'filter_chain_matcher', message: 'a filter chain needs a name when a filter_chain_matcher picks the chains' });
-    else names.add(fc.name);
-    if (fc.filterChainMatch) {
-      problems.push({
-        path: `filter_chains[${i}].filter_chain_match`,
-        rule: 'filter_chain_matcher',
-        message: 'is ignored when a filter_chain_matcher picks the chains: remove it, or match in the matcher',
-        value: fc.filterChainMatch,
-      });
-    }
-  });
-  // Naming the default chain is harmless: Envoy takes it for an unknown name anyway.
-  if (l.defaultFilterChain?.name) names.add(l.defaultFilterChain.name);
-  for (const { path, action } of matcherActions(matcher)) {
-    const url = action.typedConfig?.typeUrl ?? '';
-    if (!url.endsWith(`/${CHAIN_ACTION_TYPE}`)) {
-      problems.push({ path: `${path}.typed_config`, rule: 'filter_chain_matcher', message: `a filter chain matcher action must be a ${CHAIN_ACTION_TYPE} naming a filter chain, got ${JSON.stringify(url)}`, value: url });
-      continue;
-    }
-    const name = (unpack(action.typedConfig!, CHAIN_ACTION_TYPE) as { value?: string }).value ?? '';
-    if (!names.has(name)) {
-      problems.push({ path, rule: 'filter_chain_matcher', message: `selects filter chain ${JSON.stringify(name)}, which the listener does not have`, value: name });
-    }
-  }
-  return problems;
-}
 
 /**
  * A listener named `name`.

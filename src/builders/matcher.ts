@@ -43,7 +43,8 @@ const NETWORK_INPUTS: Record<NetworkInput, TypeName> = {
 };
 
 /** The type of the action a filter chain matcher ends in: the chain's name as a StringValue. */
-export const CHAIN_ACTION_TYPE = 'google.protobuf.StringValue';
+export { CHAIN_ACTION_TYPE } from '../validate/semantic/chain-matcher.js';
+import { CHAIN_ACTION_TYPE } from '../validate/semantic/chain-matcher.js';
 
 /** Where a filter chain matcher leads: the name of a filter chain, or a nested matcher. */
 export type ChainTarget = string | Matcher;
@@ -103,32 +104,6 @@ export const ChainMatcher = Object.freeze({
   prefix: (input: NetworkInput | TypedExtensionConfig, map: Record<string, ChainTarget>, onNoMatch?: ChainTarget): Matcher => tree('prefixMatchMap', input, map, onNoMatch),
 });
 
-/** An action of a filter chain matcher, with its path under `filter_chain_matcher`. */
-export interface ChainAction {
-  path: string;
-  action: TypedExtensionConfig;
-}
-
-/** Every action a matcher can end in, depth first, with its path. */
-export function matcherActions(m: Matcher | undefined, path = 'filter_chain_matcher', out: ChainAction[] = []): ChainAction[] {
-  if (!m) return out;
-  const visit = (o: Matcher_OnMatch | undefined, at: string) => {
-    const x = o?.onMatch;
-    if (x?.$case === 'action') out.push({ path: `${at}.action`, action: x.action });
-    else if (x?.$case === 'matcher') matcherActions(x.matcher, `${at}.matcher`, out);
-  };
-  const t = m.matcherType;
-  if (t?.$case === 'matcherTree') {
-    const tt = t.matcherTree.treeType;
-    const map = tt?.$case === 'exactMatchMap' ? tt.exactMatchMap.map : tt?.$case === 'prefixMatchMap' ? tt.prefixMatchMap.map : undefined;
-    const kind = tt?.$case === 'exactMatchMap' ? 'exact_match_map' : 'prefix_match_map';
-    for (const [k, v] of Object.entries(map ?? {})) visit(v, `${path}.matcher_tree.${kind}.map[${k}]`);
-  } else if (t?.$case === 'matcherList') {
-    (t.matcherList.matchers ?? []).forEach((fm, i) => visit(fm.onMatch, `${path}.matcher_list.matchers[${i}].on_match`));
-  }
-  visit(m.onNoMatch, `${path}.on_no_match`);
-  return out;
-}
 
 function checkPort(port: number, path: string): void {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail({ path, rule: 'port', message: `invalid port ${JSON.stringify(port)}: expected an integer from 0 to 65535`, value: port });

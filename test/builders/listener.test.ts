@@ -192,9 +192,9 @@ describe('listeners', () => {
     expect(err?.message).toBe(
       [
         'listener "m": 3 problems',
-        '  filter_chains[1].name: a filter chain needs a name when a filter_chain_matcher picks the chains (rule: filter_chain_matcher)',
-        '  filter_chains[2].filter_chain_match: is ignored when a filter_chain_matcher picks the chains: remove it, or match in the matcher (rule: filter_chain_matcher)',
-        '  filter_chain_matcher.matcher_tree.exact_match_map.map[b.example.com].action: selects filter chain "b", which the listener does not have (rule: filter_chain_matcher)',
+        '  filter_chains[1].name: a filter chain needs a name when a filter_chain_matcher picks the chains (rule: listener.filter_chain_matcher)',
+        '  filter_chains[2].filter_chain_match: is ignored when a filter_chain_matcher picks the chains: remove it, or match in the matcher (rule: listener.filter_chain_matcher)',
+        '  filter_chain_matcher.matcher_tree.exact_match_map.map[b.example.com].action: selects filter chain "b", which the listener does not have (rule: listener.filter_chain_matcher)',
       ].join('\n'),
     );
     expect(err?.problems).toHaveLength(3);
@@ -212,7 +212,7 @@ describe('listeners', () => {
     const tree = bad.matcherType as { matcherTree: { treeType: { exactMatchMap: { map: Record<string, { onMatch: { action: { typedConfig: unknown } } }> } } } };
     tree.matcherTree.treeType.exactMatchMap.map['80']!.onMatch.action.typedConfig = { typeUrl: 'type.googleapis.com/google.protobuf.UInt32Value', value: Buffer.alloc(0) };
     expect(() => listener('l').internal().filterChainMatcher(bad).filterChain(filterChain('a').filter(tcpProxy('a').cluster('a'))).build()).toThrow(
-      'listener "l": filter_chain_matcher.matcher_tree.exact_match_map.map[80].action.typed_config: a filter chain matcher action must be a google.protobuf.StringValue naming a filter chain, got "type.googleapis.com/google.protobuf.UInt32Value" (rule: filter_chain_matcher)',
+      'listener "l": filter_chain_matcher.matcher_tree.exact_match_map.map[80].action.typed_config: a filter chain matcher action must be a google.protobuf.StringValue naming a filter chain, got "type.googleapis.com/google.protobuf.UInt32Value" (rule: listener.filter_chain_matcher)',
     );
   });
 

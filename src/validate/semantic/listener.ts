@@ -10,6 +10,7 @@ import { anyTypeName, at, enumName, error, oneof, show, warning } from './util.j
 import type { RuleTable, SemanticProblem, SemanticRule } from './types.js';
 import { findType } from '../../registry/codec.js';
 import type { Unpacker } from '../unpack.js';
+import { filterChainMatcherProblems } from './chain-matcher.js';
 
 /**
  * Network filters that end a filter chain (Envoy's `isTerminalFilterByProto`): the last filter
@@ -284,7 +285,12 @@ const filterChainMatch: SemanticRule = (m: FilterChainMatch, path) =>
       : [],
   );
 
-const listener: SemanticRule = (l, path) => [...listenerAddress(l, path), ...filterChainMatches(l, path), ...filterChainNames(l, path)];
+const listener: SemanticRule = (l, path) => [
+  ...listenerAddress(l, path),
+  ...filterChainMatches(l, path),
+  ...filterChainNames(l, path),
+  ...filterChainMatcherProblems(l, path),
+];
 
 /** Rules by message type. */
 export const listenerRules: RuleTable = {
