@@ -13,6 +13,7 @@
  * - on reconnect, the first request of each type carries `initial_resource_versions`: the
  *   name → version of every resource held, so the server sends only what differs.
  */
+import { ResponseQueue } from './response-queue.js';
 import * as grpc from '@grpc/grpc-js';
 import { ADS_SERVICE, xdsServiceDefinition } from '../../src/server/index.js';
 import { unpack, type envoy } from 'xdskit';
@@ -68,7 +69,6 @@ export interface Received {
   bytes: number;
 }
 
-type Waiter = { typeUrl?: string; resolve: (r: Received) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** A delta ADS client on one stream (reconnects keep its state, as Envoy does). */
 export class DeltaClient {
@@ -89,8 +89,7 @@ export class DeltaClient {
   private ownsClient: boolean;
   private call!: grpc.ClientDuplexStream<DeltaRequest, DeltaResponse>;
   private firstOnStream = true;
-  private queue: Received[] = [];
-  private waiters: Waiter[] = [];
+  private readonly queue = new ResponseQueue<Received>((r) => r.response.typeUrl);
 
   constructor(
     readonly address: string,
@@ -104,16 +103,14 @@ export class DeltaClient {
   private open(metadata?: grpc.Metadata): void {
     this.firstOnStream = true;
     this.status = undefined;
+    this.queue.reopen();
     const call = (this.client as any).DeltaAggregatedResources(metadata ?? new grpc.Metadata()) as grpc.ClientDuplexStream<DeltaRequest, DeltaResponse>;
     this.call = call;
     this.ended = new Promise((resolve) => {
       call.on('status', (s: grpc.StatusObject) => {
         if (this.call !== call) return;
         this.status = s;
-        for (const w of this.waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new Error(`stream ended: ${grpc.status[s.code]} ${s.details}`));
-        }
+        this.queue.end(`stream ended: ${grpc.status[s.code]} ${s.details}`);
         resolve(s);
       });
     });
@@ -189,43 +186,17 @@ export class DeltaClient {
     } else if (!this.options.manualAck) {
       this.nack(typeUrl, response.nonce ?? '', error);
     }
-    const w = this.waiters.findIndex((x) => !x.typeUrl || x.typeUrl === typeUrl);
-    if (w >= 0) {
-      const [waiter] = this.waiters.splice(w, 1);
-      clearTimeout(waiter!.timer);
-      waiter!.resolve(received);
-    } else {
-      this.queue.push(received);
-    }
+    this.queue.push(received);
   }
 
   /** The next response (of a type, if given) not yet taken; rejects after `timeoutMs`. */
   next(typeUrl?: string, timeoutMs = 5000): Promise<Received> {
-    const i = this.queue.findIndex((x) => !typeUrl || x.response.typeUrl === typeUrl);
-    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
-    if (this.status) return Promise.reject(new Error(`stream ended: ${grpc.status[this.status.code]} ${this.status.details}`));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        typeUrl,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+    return this.queue.next(typeUrl, timeoutMs);
   }
 
   /** Resolves to true if no response (of a type) arrives within `ms`. */
-  async quiet(ms: number, typeUrl?: string): Promise<boolean> {
-    try {
-      await this.next(typeUrl, ms);
-      return false;
-    } catch {
-      return true;
-    }
+  quiet(ms: number, typeUrl?: string): Promise<boolean> {
+    return this.queue.quiet(ms, typeUrl);
   }
 
   /** Responses received and not yet taken by {@link next}. */
@@ -247,7 +218,7 @@ export class DeltaClient {
     const old = this.call;
     this.call = undefined as never;
     old.cancel();
-    this.queue = [];
+    this.queue.reopen(true);
     await whileAway?.();
     this.open();
     for (const [typeUrl, names] of this.subscribed) {

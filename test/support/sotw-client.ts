@@ -8,6 +8,7 @@
  * - the node is sent on the first request of the stream only.
  * `send` writes any raw request, for tests of stale nonces and bad input.
  */
+import { ResponseQueue } from './response-queue.js';
 import * as grpc from '@grpc/grpc-js';
 import { unpack, type envoy } from 'xdskit';
 import { ADS_SERVICE, xdsServiceDefinition, XDS_METHODS } from '../../src/server/index.js';
@@ -43,7 +44,6 @@ export interface SotwTypeState {
   resources: Map<string, unknown>;
 }
 
-type Waiter = { typeUrl?: string; resolve: (r: Response) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 const constructors = new Map<string, grpc.ServiceClientConstructor>();
 function constructorFor(service: string): grpc.ServiceClientConstructor {
@@ -62,8 +62,7 @@ export class SotwClient {
   readonly client: grpc.Client;
   private call: grpc.ClientDuplexStream<Request, Response>;
   private first = true;
-  private queue: Response[] = [];
-  private waiters: Waiter[] = [];
+  private readonly queue = new ResponseQueue<Response>((r) => r.typeUrl);
 
   constructor(
     readonly address: string,
@@ -80,10 +79,7 @@ export class SotwClient {
     this.ended = new Promise((resolve) =>
       call.on('status', (s: grpc.StatusObject) => {
         this.status = s;
-        for (const w of this.waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new Error(`stream ended: ${grpc.status[s.code]} ${s.details}`));
-        }
+        this.queue.end(`stream ended: ${grpc.status[s.code]} ${s.details}`);
         resolve(s);
       }),
     );
@@ -135,41 +131,17 @@ export class SotwClient {
     } else if (!this.options.manualAck) {
       this.send({ typeUrl, versionInfo: s.version, responseNonce: s.nonce, resourceNames: s.names, errorDetail: { code: 3, message: error } });
     }
-    const w = this.waiters.findIndex((x) => !x.typeUrl || x.typeUrl === typeUrl);
-    if (w >= 0) {
-      const [waiter] = this.waiters.splice(w, 1);
-      clearTimeout(waiter!.timer);
-      waiter!.resolve(r);
-    } else this.queue.push(r);
+    this.queue.push(r);
   }
 
   /** The next response (of a type) not yet taken; rejects after `timeoutMs`. */
   next(typeUrl?: string, timeoutMs = 5000): Promise<Response> {
-    const i = this.queue.findIndex((x) => !typeUrl || x.typeUrl === typeUrl);
-    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
-    if (this.status) return Promise.reject(new Error(`stream ended: ${grpc.status[this.status.code]} ${this.status.details}`));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        typeUrl,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.waiters.push(waiter);
-    });
+    return this.queue.next(typeUrl, timeoutMs);
   }
 
   /** True if no response (of a type) arrives within `ms`. */
-  async quiet(ms: number, typeUrl?: string): Promise<boolean> {
-    try {
-      await this.next(typeUrl, ms);
-      return false;
-    } catch {
-      return true;
-    }
+  quiet(ms: number, typeUrl?: string): Promise<boolean> {
+    return this.queue.quiet(ms, typeUrl);
   }
 
   /** Names of the resources accepted for a type, sorted. */
