@@ -5,6 +5,7 @@ import { ADS_ORDER, createXdsServer, orderRank, type XdsServer } from 'xdskit/se
 import { SotwClient } from '../support/sotw-client.js';
 import { DeltaClient } from '../support/delta-client.js';
 import { assignment, fixtureResources, fixtureSnapshot } from '../support/fixture.js';
+import { until } from '../support/wait.js';
 
 let servers: XdsServer[] = [];
 let closers: (() => void)[] = [];
@@ -15,13 +16,6 @@ afterEach(async () => {
   servers = [];
 });
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('the server on other caches', () => {
   it('serves EDS from a LinearCache and the rest from a SnapshotCache through a MuxCache', async () => {

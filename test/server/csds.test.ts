@@ -7,6 +7,7 @@ import { createXdsServer, CSDS_SERVICE, xdsServiceDefinition, type XdsServer } f
 import { SotwClient } from '../support/sotw-client.js';
 import { DeltaClient } from '../support/delta-client.js';
 import { assignment, fixtureResources, fixtureSnapshot } from '../support/fixture.js';
+import { until } from '../support/wait.js';
 
 let servers: XdsServer[] = [];
 let closers: (() => void)[] = [];
@@ -17,13 +18,6 @@ afterEach(async () => {
   servers = [];
 });
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('CSDS', () => {
   it('reports per node what was sent, ACKed and NACKed, over gRPC', async () => {

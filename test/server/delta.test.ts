@@ -4,6 +4,7 @@ import { ResourceStore, SnapshotCache } from 'xdskit/cache';
 import { createXdsServer, type AckEvent, type NackEvent, type XdsServer, type XdsServerOptions } from 'xdskit/server';
 import { DeltaClient, type DeltaClientOptions } from '../support/delta-client.js';
 import { assignment, edsCluster, fixtureSnapshot } from '../support/fixture.js';
+import { until } from '../support/wait.js';
 
 const NODE = { id: 'envoy-1' };
 let servers: XdsServer[] = [];
@@ -32,13 +33,6 @@ async function start(options: Partial<XdsServerOptions> = {}) {
 
 const names = (r: { response: { resources?: { name?: string }[] } }) => (r.response.resources ?? []).map((x) => x.name).sort();
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('a delta ADS stream', () => {
   it('sends what a subscription adds, nothing for an unsubscribe, and nothing more for names it left', async () => {

@@ -8,6 +8,7 @@ import { createXdsServer, type ResponseEvent, type XdsServer } from 'xdskit/serv
 import { AdsClient, DeltaClient } from '../support/delta-client.js';
 import { assignment, fixtureSnapshot } from '../support/fixture.js';
 import { rawGrpcStream } from '../support/raw-grpc.js';
+import { until as waitUntil } from '../support/wait.js';
 
 let servers: XdsServer[] = [];
 let closers: (() => void)[] = [];
@@ -24,13 +25,7 @@ function assignments(count: number, endpoints: number, round: number): Record<st
   return Array.from({ length: count }, (_, i) => assignment(`c${i}`, Array.from({ length: endpoints }, (_, j) => 10000 + round * 100 + j)));
 }
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean): Promise<void> => waitUntil(check, 10_000, 10);
 
 function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc ?? (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc') as () => void);

@@ -5,6 +5,7 @@ import { SnapshotCache } from 'xdskit/cache';
 import { createXdsServer, type AckEvent, type NackEvent, type RequestEvent, type ResponseEvent, type XdsServer, type XdsServerOptions } from 'xdskit/server';
 import { SotwClient } from '../support/sotw-client.js';
 import { assignment, edsCluster, fixtureSnapshot } from '../support/fixture.js';
+import { until } from '../support/wait.js';
 
 const NODE = { id: 'envoy-1', cluster: 'test' };
 
@@ -42,13 +43,6 @@ async function start(options: Partial<XdsServerOptions> = {}) {
 const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `check` holds (the server processed what the client sent). */
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await settle(5);
-  }
-}
 
 describe('a SotW ADS stream', () => {
   it('answers the first request with a nonce and the type version, and an ACK with nothing', async () => {
