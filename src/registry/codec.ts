@@ -10,6 +10,8 @@ import type { Any } from '../gen/google/protobuf/any.js';
 import { findMessageSchema, messageNames, typesReaching, type FieldSchema, type MessageSchema } from './schema.js';
 import { ANY, STRUCT_TYPES } from './well-known.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
+import { BufferWriter } from './writer.js';
+import type { Writer } from 'protobufjs/minimal.js';
 
 export type { MessageCodec, TypeMap } from '../gen/codecs.js';
 export type { Any } from '../gen/google/protobuf/any.js';
@@ -115,24 +117,6 @@ function canonTypes(): Set<string> {
   return needsCanon;
 }
 
-/** What canonicalising one type has to look at: its maps and the fields that can hold one. */
-interface CanonPlan {
-  readonly fields: readonly FieldSchema[];
-  readonly oneofs: MessageSchema['oneofs'];
-}
-const plans = new Map<string, CanonPlan>();
-function canonPlan(fullName: string): CanonPlan {
-  let p = plans.get(fullName);
-  if (!p) {
-    const schema = findMessageSchema(fullName)!;
-    const canon = canonTypes();
-    const fields = schema.fields.filter((f) => f.type === 'map' || (f.type === 'message' && !!f.ref && canon.has(f.ref)) || (f.type === 'message' && !!f.ref && (STRUCT_TYPES.has(f.ref) || f.ref === ANY)));
-    p = { fields, oneofs: schema.oneofs };
-    plans.set(fullName, p);
-  }
-  return p;
-}
-
 /**
  * Buffers known to hold canonical bytes: what `pack`, the JSON reader and canonicalisation wrote.
  * An Any holding one of them need not be decoded again to be canonicalised.
@@ -194,64 +178,108 @@ function canonicalAny(a: Any): Any {
   if (!info || !canonTypes().has(info.fullName)) return a;
   const inner = info.codec.decode(a.value);
   const canon = canonMessage(info.fullName, inner);
-  const value = Buffer.from(info.codec.encode(canon).finish());
+  const value = write(info.codec, canon);
   markCanonical(value);
   return value.equals(a.value) ? (markCanonical(a.value), a) : { typeUrl: a.typeUrl, value };
 }
 
+/** Canonicalises one value of a field: a message, a Struct/Value/ListValue or an Any. */
+type Canon = (v: unknown) => unknown;
+
 function canonValue(ref: string | undefined, v: unknown): unknown {
   if (v === undefined || v === null || !ref) return v;
-  if (STRUCT_TYPES.has(ref)) return sortKeysDeep(v);
-  if (ref === ANY) return canonicalAny(v as Any);
-  return canonMessage(ref, v);
+  return canonOf(ref)(v);
 }
 
-function canonMap(f: FieldSchema, m: Record<string, unknown>): Record<string, unknown> {
-  const ref = f.value === 'message' ? f.valueRef : undefined;
+/** A map with its keys sorted and its values canonicalised by `value` (when given). */
+function canonMap(m: Record<string, unknown>, value: Canon | undefined): Record<string, unknown> {
   let prev: string | undefined;
   let changed: Map<string, unknown> | undefined;
   let unsorted = false;
   for (const k in m) {
     if (prev !== undefined && prev > k) unsorted = true;
     prev = k;
-    if (!ref) continue;
-    const v = canonValue(ref, m[k]);
-    if (v !== m[k]) (changed ??= new Map()).set(k, v);
+    if (!value) continue;
+    const cur = m[k];
+    if (cur === undefined || cur === null) continue;
+    const v = value(cur);
+    if (v !== cur) (changed ??= new Map()).set(k, v);
   }
   if (!unsorted && !changed) return m;
   return sortedObject(Object.keys(m), (k) => (changed?.has(k) ? changed.get(k) : m[k]));
 }
 
-function canonMessage(fullName: string, message: unknown): unknown {
-  if (message === null || typeof message !== 'object' || !canonTypes().has(fullName)) return message;
-  const src = message as Record<string, unknown>;
-  const plan = canonPlan(fullName);
-  let out: Record<string, unknown> | undefined;
-  for (const f of plan.fields) {
-    if (f.oneof !== undefined) {
-      const prop = plan.oneofs![f.oneof]!.prop;
-      const u = src[prop] as Record<string, unknown> | undefined;
-      if (!u || u.$case !== f.prop) continue;
-      const v = canonValue(f.ref, u[f.prop]);
-      if (v !== u[f.prop]) (out ??= { ...src })[prop] = { ...u, [f.prop]: v };
-      continue;
-    }
-    const cur = src[f.prop];
-    if (cur === undefined || cur === null) continue;
-    let v: unknown;
-    if (f.type === 'map') v = canonMap(f, cur as Record<string, unknown>);
-    else if (f.repeated) {
-      const arr = cur as unknown[];
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < arr.length; i++) {
-        const x = canonValue(f.ref, arr[i]);
-        if (x !== arr[i]) (copy ??= arr.slice())[i] = x;
-      }
-      v = copy ?? arr;
-    } else v = canonValue(f.ref, cur);
-    if (v !== cur) (out ??= { ...src })[f.prop] = v;
+const identity: Canon = (v) => v;
+const canonFns = new Map<string, Canon>();
+
+/**
+ * The canonicaliser of a type, compiled on first use into a function that reads the type's
+ * fields by name (monomorphic property loads instead of a walk over its schema: a built
+ * listener's HttpConnectionManagers hold thousands of messages on the way to their maps and
+ * Anys). Types that cannot hold a map, a Struct or an Any get the identity.
+ */
+function canonOf(ref: string): Canon {
+  let fn = canonFns.get(ref);
+  if (fn) return fn;
+  if (STRUCT_TYPES.has(ref)) fn = sortKeysDeep;
+  else if (ref === ANY) fn = canonicalAny as Canon;
+  else if (!canonTypes().has(ref)) fn = identity;
+  else {
+    // Set before compiling: recursive types reach themselves through the lazy slots below.
+    let compiled: Canon | undefined;
+    canonFns.set(ref, (v) => (compiled ??= compileCanon(ref))(v));
+    fn = compiled = compileCanon(ref);
   }
-  return out ?? message;
+  canonFns.set(ref, fn);
+  return fn;
+}
+
+/** Compiles the canonicaliser of a message type that can hold a map, a Struct or an Any. */
+function compileCanon(fullName: string): Canon {
+  const schema = findMessageSchema(fullName)!;
+  const canon = canonTypes();
+  const slots: (() => Canon)[] = [];
+  const slot = (ref: string): string => {
+    slots.push(() => canonOf(ref));
+    const i = slots.length - 1;
+    return `(S${i} ??= F(${i}))`;
+  };
+  const key = (p: string) => JSON.stringify(p);
+  const body: string[] = ['if (m === null || typeof m !== "object") return m;', 'let out, v, c, u, a, x, copy;'];
+  for (const f of schema.fields) {
+    const holds = f.type === 'message' && !!f.ref && (canon.has(f.ref) || STRUCT_TYPES.has(f.ref) || f.ref === ANY);
+    if (f.type === 'map') {
+      const value = f.value === 'message' && f.valueRef && (canon.has(f.valueRef) || STRUCT_TYPES.has(f.valueRef) || f.valueRef === ANY) ? slot(f.valueRef) : 'undefined';
+      body.push(`v = m[${key(f.prop)}]; if (v !== undefined && v !== null) { c = M(v, ${value}); if (c !== v) (out ??= { ...m })[${key(f.prop)}] = c; }`);
+    } else if (!holds) {
+      continue;
+    } else if (f.oneof !== undefined) {
+      const prop = key(schema.oneofs![f.oneof]!.prop);
+      body.push(
+        `u = m[${prop}]; if (u !== undefined && u !== null && u.$case === ${key(f.prop)}) { v = u[${key(f.prop)}];` +
+          ` if (v !== undefined && v !== null) { c = ${slot(f.ref!)}(v); if (c !== v) (out ??= { ...m })[${prop}] = { ...u, [${key(f.prop)}]: c }; } }`,
+      );
+    } else if (f.repeated) {
+      body.push(
+        `a = m[${key(f.prop)}]; if (a !== undefined && a !== null) { copy = undefined; const fn = ${slot(f.ref!)};` +
+          ` for (let i = 0; i < a.length; i++) { x = a[i]; if (x === undefined || x === null) continue; c = fn(x); if (c !== x) (copy ??= a.slice())[i] = c; }` +
+          ` if (copy !== undefined) (out ??= { ...m })[${key(f.prop)}] = copy; }`,
+      );
+    } else {
+      body.push(`v = m[${key(f.prop)}]; if (v !== undefined && v !== null) { c = ${slot(f.ref!)}(v); if (c !== v) (out ??= { ...m })[${key(f.prop)}] = c; }`);
+    }
+  }
+  body.push('return out === undefined ? m : out;');
+  const resolved: (Canon | undefined)[] = [];
+  const F = (i: number): Canon => (resolved[i] ??= slots[i]!());
+  const name = `canon_${fullName.replace(/\W/g, '_')}`;
+  const vars = slots.length ? `let ${slots.map((_, i) => `S${i}`).join(', ')};\n` : '';
+  return new Function('F', 'M', `${vars}return function ${name}(m) {\n${body.join('\n')}\n};`)(F, canonMap) as Canon;
+}
+
+function canonMessage(fullName: string, message: unknown): unknown {
+  if (message === null || typeof message !== 'object') return message;
+  return canonOf(fullName)(message);
 }
 
 /**
@@ -273,7 +301,29 @@ export function canonicalize(type: TypeRef, message: unknown): unknown {
 export function encode<R extends TypeRef>(type: R, message: MessageOf<R>): Uint8Array;
 export function encode(type: TypeRef, message: unknown): Uint8Array {
   const info = typeInfo(type);
-  return info.codec.encode(canonicalize(info.fullName, message)).finish();
+  return write(info.codec, canonicalize(info.fullName, message));
+}
+
+/** The writer `encode` uses when it is not in use (encodes do not nest, but stay safe if they do). */
+let idleWriter: BufferWriter | undefined;
+/** Above this size, a writer's buffer is dropped after use rather than kept for the next encode. */
+const KEEP_WRITER_BYTES = 1 << 20;
+
+/** Encodes a message (as it is) with a {@link BufferWriter}: its bytes, in a Buffer of their size. */
+function write(codec: MessageCodec, message: unknown): Buffer {
+  const w = idleWriter ?? new BufferWriter(4096);
+  idleWriter = undefined;
+  let out: Buffer;
+  try {
+    codec.encode(message as never, w as unknown as Writer);
+    out = w.finish();
+  } catch (e) {
+    w.reset();
+    throw e;
+  } finally {
+    if (w.capacity <= KEEP_WRITER_BYTES) idleWriter = w;
+  }
+  return out;
 }
 
 /**
@@ -328,7 +378,7 @@ export function equals<R extends TypeRef>(type: R, a: MessageOf<R>, b: MessageOf
  */
 export function pack<R extends TypeRef>(type: R, message: MessageOf<R>): Any {
   const info = typeInfo(type);
-  return { typeUrl: info.typeUrl, value: markCanonical(Buffer.from(encode(info.fullName, message))) as Buffer };
+  return { typeUrl: info.typeUrl, value: markCanonical(asBuffer(encode(info.fullName, message))) as Buffer };
 }
 
 /**
