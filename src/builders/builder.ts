@@ -15,9 +15,10 @@
  * copying it (the nested builder copies its draft before its next change: copy on write), and
  * packing into an Any reads the draft directly.
  */
-import { pack, typeInfo, type Any, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
+import { pack, typeInfo, type Any, type MessageOf, type TypeInfo, type TypeName, type TypeRef } from '../registry/codec.js';
 import { XdsValidationError, formatProblem, isXdsValidationError, type Problem } from '../registry/errors.js';
-import { assertValid } from '../validate/index.js';
+import { Unpacker } from '../validate/unpack.js';
+import { validate } from '../validate/validate.js';
 
 /**
  * Anything that can go into a `typed_config`: a builder, or a message with its type
@@ -43,8 +44,38 @@ export function typed<R extends TypeRef>(type: R, message: MessageOf<R>): TypedC
 
 /** Packs a typed config into a `google.protobuf.Any` (through the registry's `pack`). */
 export function packConfig(config: TypedConfig): Any {
+  if (config instanceof MessageBuilder) return packBuilder(config);
   return pack(config.typeName, peekMessage(config) as never);
 }
+
+/**
+ * The message each Any a builder packed was encoded from, by Any object.
+ *
+ * A builder's message is taken (see {@link TAKE}) when it is packed, so it never changes after:
+ * the builder copies its draft before its next change, and parents never change the objects of
+ * a message they took. `build()` hands these messages to the validation (see `Unpacker.seed`)
+ * for the copies of the Anys it makes, so the validation checks what was encoded without
+ * decoding it again. Decoding the HttpConnectionManagers of a listener is most of what
+ * validating it costs.
+ */
+const SOURCE = Symbol('xdskit.builders.source');
+interface Source { info: TypeInfo; message: unknown }
+const sourceOf = (any: object): Source | undefined => (any as Record<symbol, Source | undefined>)[SOURCE];
+
+/** Packs a builder's message, remembering which message the Any holds (see {@link packedFrom}). */
+export function packBuilder(builder: { readonly typeName: TypeName; [TAKE](): object }): Any {
+  const message = builder[TAKE]();
+  const info = typeInfo(builder.typeName);
+  const any = pack(info.fullName, message as never);
+  Object.defineProperty(any, SOURCE, { value: { info, message } });
+  return any;
+}
+
+/**
+ * While `build()` copies its draft: the copies of Anys found in {@link packedFrom}, with the
+ * message each holds. Undefined otherwise.
+ */
+let copiedAnys: Map<object, { info: TypeInfo; message: unknown }> | undefined;
 
 /**
  * A deep copy of a plain message: objects and arrays copied, bytes copied, `undefined`
@@ -77,6 +108,10 @@ function copyObject(value: Record<string, unknown>): Record<string, unknown> {
     for (const k in value) {
       const v = value[k];
       if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+    }
+    if (copiedAnys !== undefined) {
+      const source = sourceOf(value);
+      if (source !== undefined) copiedAnys.set(out, source);
     }
     return out;
   }
@@ -345,13 +380,26 @@ export abstract class MessageBuilder<T extends object> implements TypedConfig<T>
    * @throws XdsValidationError with every problem found (field rules and Envoy's semantic rules).
    */
   build(): T {
-    const m = this.toMessage();
-    try {
-      assertValid(this.typeName, m);
-    } catch (e) {
-      if (!isXdsValidationError(e)) throw e;
-      const n = e.problems.length;
-      throw new XdsValidationError(e.problems, `invalid ${this.label}: ${n} problem${n === 1 ? '' : 's'}`);
+    // The copy records the Anys it copies that a builder packed, so that the validation gets
+    // the messages they were encoded from instead of decoding them. Not when `.with()`
+    // functions ran on the copy: they may have changed an Any.
+    const anys = new Unpacker();
+    let m: T;
+    if (this.transforms) m = this.toMessage();
+    else {
+      const outer = copiedAnys;
+      copiedAnys = new Map();
+      try {
+        m = this.toMessage();
+        for (const [any, { info, message }] of copiedAnys) anys.seed(any as Any, info, message);
+      } finally {
+        copiedAnys = outer;
+      }
+    }
+    const result = validate(this.typeName, m, {}, anys);
+    if (!result.ok) {
+      const n = result.errors.length;
+      throw new XdsValidationError(result.errors, `invalid ${this.label}: ${n} problem${n === 1 ? '' : 's'}`);
     }
     return m;
   }

@@ -14,8 +14,8 @@ import type {
   ListenerFilterChainMatchPredicate,
 } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { HttpFilter as HttpFilterMessage } from '../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.js';
-import { pack, type MessageOf, type TypeName, type TypeRef } from '../registry/codec.js';
-import { MessageBuilder, PEEK, deepCopy, duplicate, fail, peekMessage, typed, type TypedConfig } from './builder.js';
+import type { MessageOf, TypeName, TypeRef } from '../registry/codec.js';
+import { MessageBuilder, deepCopy, packBuilder, duplicate, fail, peekMessage, typed, type TypedConfig } from './builder.js';
 import { ListenerPredicate } from './matcher.js';
 
 export type { NetworkFilterMessage, ListenerFilterMessage, HttpFilterMessage };
@@ -50,7 +50,7 @@ export abstract class FilterBuilder<T extends object> extends MessageBuilder<T> 
 
   /** The packed typed config of this filter. */
   protected packed() {
-    return pack(this.typeName, this[PEEK]() as never);
+    return packBuilder(this);
   }
 }
 

@@ -44,6 +44,15 @@ export class Unpacker {
   private readonly done = new Map<object, Unpacked>();
 
   /**
+   * Gives the message an Any holds without decoding it: for a caller that has just encoded that
+   * very message into the Any (a builder's `build()`, which packed it) and guarantees that
+   * neither has changed since. The passes then check exactly what was encoded.
+   */
+  seed(any: Any, info: TypeInfo, message: unknown): void {
+    this.done.set(any, { info, message });
+  }
+
+  /**
    * The type and message of an Any, decoded on the first request of the call; or why it has
    * none: an empty or unknown type URL, or bytes that do not decode as that type (the decoder's
    * message, as it gave it).
