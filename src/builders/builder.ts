@@ -49,7 +49,8 @@ export function packConfig(config: TypedConfig): Any {
 }
 
 /**
- * The message each Any a builder packed was encoded from, by Any object.
+ * The message an Any a builder packed was encoded from: a property of the Any under this
+ * symbol, not enumerable, so copies, JSON and equality never see it.
  *
  * A builder's message is taken (see {@link TAKE}) when it is packed, so it never changes after:
  * the builder copies its draft before its next change, and parents never change the objects of
@@ -59,23 +60,35 @@ export function packConfig(config: TypedConfig): Any {
  * validating it costs.
  */
 const SOURCE = Symbol('xdskit.builders.source');
-interface Source { info: TypeInfo; message: unknown }
+interface Source {
+  info: TypeInfo;
+  message: unknown;
+  /** The Any's `value` when it was packed: an Any whose value was replaced since is decoded. */
+  bytes: Uint8Array;
+}
 const sourceOf = (any: object): Source | undefined => (any as Record<symbol, Source | undefined>)[SOURCE];
 
-/** Packs a builder's message, remembering which message the Any holds (see {@link packedFrom}). */
+/** Packs a builder's message, remembering which message the Any holds (see {@link SOURCE}). */
 export function packBuilder(builder: { readonly typeName: TypeName; [TAKE](): object }): Any {
-  const message = builder[TAKE]();
-  const info = typeInfo(builder.typeName);
+  return packMessage(builder.typeName, builder[TAKE]());
+}
+
+/**
+ * Packs a message that nothing will change afterwards (a builder's own, replaced rather than
+ * changed), remembering which message the Any holds (see {@link SOURCE}).
+ */
+export function packMessage(typeName: string, message: object): Any {
+  const info = typeInfo(typeName);
   const any = pack(info.fullName, message as never);
-  Object.defineProperty(any, SOURCE, { value: { info, message } });
+  Object.defineProperty(any, SOURCE, { value: { info, message, bytes: any.value } });
   return any;
 }
 
 /**
- * While `build()` copies its draft: the copies of Anys found in {@link packedFrom}, with the
+ * While `build()` copies its draft: the copies of Anys packed by a builder (see {@link SOURCE}), with the
  * message each holds. Undefined otherwise.
  */
-let copiedAnys: Map<object, { info: TypeInfo; message: unknown }> | undefined;
+let copiedAnys: Map<object, Source> | undefined;
 
 /**
  * A deep copy of a plain message: objects and arrays copied, bytes copied, `undefined`
@@ -111,7 +124,7 @@ function copyObject(value: Record<string, unknown>): Record<string, unknown> {
     }
     if (copiedAnys !== undefined) {
       const source = sourceOf(value);
-      if (source !== undefined) copiedAnys.set(out, source);
+      if (source !== undefined && source.bytes === value.value && source.info.typeUrl === value.typeUrl) copiedAnys.set(out, source);
     }
     return out;
   }

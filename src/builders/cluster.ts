@@ -22,7 +22,7 @@ import { RoutingPriority } from '../gen/envoy/config/core/v3/base.js';
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions as CoreHttpProtocolOptions } from '../gen/envoy/config/core/v3/protocol.js';
 import type { HttpProtocolOptions } from '../gen/envoy/extensions/upstreams/http/v3/http_protocol_options.js';
 import { pack } from '../registry/codec.js';
-import { MessageBuilder, deepCopy, duplicate, fail, packConfig, push, putMap, takeMessage, type Props, type TypedConfig } from './builder.js';
+import { MessageBuilder, deepCopy, duplicate, fail, packConfig, packMessage, push, putMap, takeMessage, type Props, type TypedConfig } from './builder.js';
 import type { AddressInput } from './address.js';
 import { mergeMetadata, type EnumName, type Metadata } from './common.js';
 import { ConfigSource, type ConfigSourceMessage } from './config-source.js';
@@ -406,8 +406,12 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
 
   // -- upstream HTTP protocol
 
+  /**
+   * The upstream HTTP options to set a field of: a new object each time (fields are replaced,
+   * never changed in place), so the options an earlier build packed stay as they were packed.
+   */
   private http(): HttpProtocolOptions {
-    return (this.httpOptions ??= {});
+    return (this.httpOptions = { ...this.httpOptions });
   }
 
   /**
@@ -668,7 +672,7 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
       fail({ path: 'original_dst_lb_config', rule: 'original_dst', message: 'original_dst_lb_config needs an ORIGINAL_DST cluster: call .originalDst()', value: m.lbConfig.originalDstLbConfig }, this.label);
     }
     if (this.httpOptions) {
-      m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: pack(HTTP_PROTOCOL_OPTIONS, this.httpOptions) };
+      m.typedExtensionProtocolOptions = { ...m.typedExtensionProtocolOptions, [HTTP_PROTOCOL_OPTIONS]: packMessage(HTTP_PROTOCOL_OPTIONS, this.httpOptions) };
     }
     return m;
   }

@@ -9,7 +9,7 @@ import type { TypedExtensionConfig } from '../gen/envoy/config/core/v3/extension
 import type { ListenerFilterChainMatchPredicate } from '../gen/envoy/config/listener/v3/listener_components.js';
 import type { Matcher, Matcher_MatcherTree, Matcher_OnMatch } from '../gen/xds/type/matcher/v3/matcher.js';
 import type { TypeName } from '../registry/codec.js';
-import { deepCopy, fail, packConfig, typed } from './builder.js';
+import { deepCopy, fail, packMessage } from './builder.js';
 
 export type { Matcher, ListenerFilterChainMatchPredicate };
 
@@ -85,11 +85,11 @@ export const ChainMatcher = Object.freeze({
   input: (input: NetworkInput): TypedExtensionConfig => {
     const type = NETWORK_INPUTS[input];
     if (!type) fail({ path: 'filter_chain_matcher.input', rule: 'enum', message: `unknown network input ${JSON.stringify(input)}: expected one of ${Object.keys(NETWORK_INPUTS).join(', ')}`, value: input });
-    return { name: `envoy.matching.inputs.${input}`, typedConfig: packConfig(typed(type, {})) };
+    return { name: `envoy.matching.inputs.${input}`, typedConfig: packMessage(type, {}) };
   },
   /** The action that selects the filter chain named `name`. */
   chain: (name: string): Matcher_OnMatch => ({
-    onMatch: { $case: 'action', action: { name, typedConfig: packConfig(typed(CHAIN_ACTION_TYPE, { value: name })) } },
+    onMatch: { $case: 'action', action: { name, typedConfig: packMessage(CHAIN_ACTION_TYPE, { value: name }) } },
   }),
   /**
    * A tree on `input`: the entry whose key equals the input's value decides; `onNoMatch` when

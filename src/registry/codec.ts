@@ -66,7 +66,7 @@ function infoOf(fullName: string): TypeInfo | undefined {
 
 /** Resolves a type reference, or returns undefined when the type is not registered. */
 export function findType(type: TypeRef): TypeInfo | undefined {
-  if (typeof type === 'string') return infoOf(typeNameOfUrl(type.startsWith('.') ? type.slice(1) : type));
+  if (typeof type === 'string') return infoByName.get(type) ?? infoOf(typeNameOfUrl(type.startsWith('.') ? type.slice(1) : type));
   if (!nameByCodec) {
     nameByCodec = new Map();
     for (const [name, c] of Object.entries(codecs)) nameByCodec.set(c, name);
