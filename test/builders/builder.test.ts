@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isXdsValidationError, unpack, type Any } from 'xdskit';
-import { args, cluster, endpoints, filterChain, hcm, httpFilter, listener, route, routeConfig, router, typed, virtualHost } from 'xdskit/builders';
+import { isXdsValidationError, pack, unpack, validate, type Any } from 'xdskit';
+import { args, bootstrap, cluster, endpoints, filterChain, hcm, httpFilter, listener, route, routeConfig, router, typed, virtualHost } from 'xdskit/builders';
 
 function thrown(fn: () => unknown): Error & { problems: { path: string; rule: string; message: string }[] } {
   try {
@@ -126,5 +126,70 @@ describe('every builder', () => {
 
   it('does not validate in toMessage() (for assembling before one final validation)', () => {
     expect(cluster('x').set({ name: '' }).toMessage()).toEqual({ name: '' });
+  });
+});
+
+/**
+ * build() validates the messages its builders packed into Anys as they were packed, without
+ * decoding the Anys again: these hold it to what validating the finished message from scratch
+ * (decoding every Any) says.
+ */
+describe('build() validates what its builders packed', () => {
+  const LISTENER = 'envoy.config.listener.v3.Listener';
+  const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+  const problemsOf = (fn: () => unknown) => thrown(fn).problems.map((p) => `${p.path} ${p.rule}`).sort();
+  const fromScratch = (type: string, m: unknown) => validate(type, m).errors.map((p) => `${p.path} ${p.rule}`).sort();
+
+  it('reports the problems inside packed configs that validating the finished message reports', () => {
+    const cases = [
+      () => listener('a').address('0.0.0.0:80').filterChain(filterChain().filter(hcm('x').httpFilter(router()))),
+      () => listener('b').address('0.0.0.0:80').filterChain(filterChain().filter(hcm('x').routeConfig(routeConfig('r').virtualHost(virtualHost('v').domain('*').route(route().regex('a(').cluster('c')))))),
+      () => listener('c').address('0.0.0.0:80').filterChain(filterChain().filter(hcm('').rds('r'))),
+    ];
+    for (const make of cases) {
+      const expected = fromScratch(LISTENER, make().toMessage());
+      expect(expected.length).toBeGreaterThan(0);
+      expect(problemsOf(() => make().build())).toEqual(expected);
+    }
+    const c = () => cluster('api').connectTimeout('1s').http2({ maxConcurrentStreams: 0 });
+    const expected = fromScratch('envoy.config.cluster.v3.Cluster', c().toMessage());
+    expect(expected.some((p) => p.startsWith('typed_extension_protocol_options'))).toBe(true);
+    expect(problemsOf(() => c().build())).toEqual(expected);
+  });
+
+  it('checks a nested builder as it was when added, not as it was changed after', () => {
+    const manager = hcm('ok').rds('r');
+    const l = listener('l').address('0.0.0.0:80').filterChain(filterChain().filter(manager));
+    manager.set({ statPrefix: '' });
+    const built = l.build();
+    const any = (built.filterChains![0]!.filters![0]!.configType as { typedConfig: Any }).typedConfig;
+    expect(unpack(any, HCM).statPrefix).toBe('ok');
+    expect(() => manager.build()).toThrow(/stat_prefix/);
+
+    const broken = hcm('').rds('r');
+    const l2 = listener('l2').address('0.0.0.0:80').filterChain(filterChain().filter(broken));
+    broken.set({ statPrefix: 'fixed' });
+    expect(problemsOf(() => l2.build())).toContain('filter_chains[0].filters[0].typed_config.stat_prefix string.min_len');
+  });
+
+  it('checks cluster protocol options as they were packed when the cluster changes after', () => {
+    const c = cluster('api').connectTimeout('1s').http2({ maxConcurrentStreams: 100 });
+    const b = bootstrap().node({ id: 'n', cluster: 'c' }).clusters(c);
+    c.http2({ maxConcurrentStreams: 0 });
+    const built = b.build();
+    const opts = built.staticResources!.clusters![0]!.typedExtensionProtocolOptions!['envoy.extensions.upstreams.http.v3.HttpProtocolOptions']!;
+    expect(JSON.stringify(unpack(opts))).toContain('"maxConcurrentStreams":100');
+    expect(() => c.build()).toThrow(/max_concurrent_streams/);
+  });
+
+  it('decodes an Any that a .with() function replaced', () => {
+    const bad = pack(HCM, { statPrefix: '', routeSpecifier: { $case: 'rds', rds: { routeConfigName: 'r', configSource: { configSourceSpecifier: { $case: 'ads', ads: {} }, resourceApiVersion: 2 } } } });
+    const l = listener('l')
+      .address('0.0.0.0:80')
+      .filterChain(filterChain().filter(hcm('ok').rds('r')))
+      .with((m) => {
+        (m.filterChains![0]!.filters![0]!.configType as { typedConfig: Any }).typedConfig = bad;
+      });
+    expect(problemsOf(() => l.build())).toContain('filter_chains[0].filters[0].typed_config.stat_prefix string.min_len');
   });
 });
