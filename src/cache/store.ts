@@ -9,9 +9,8 @@
  * more leaves the store.
  */
 import { createHash, hash as oneShotHash } from 'node:crypto';
-import { typeInfo, type TypeInfo } from '../registry/codec.js';
+import { encode, typeInfo, type TypeInfo } from '../registry/codec.js';
 import type { Duration } from '../gen/google/protobuf/duration.js';
-import { canonicalBytes } from './canonical.js';
 import { durationText } from './resource.js';
 
 /**
@@ -171,7 +170,7 @@ export class ResourceStore {
       return known;
     }
     const info = this.info(typeUrl);
-    const bytes = canonicalBytes(info, message);
+    const bytes = encode(info.fullName, message);
     this.counters.encodes++;
     const hash = sha256(bytes);
     this.counters.hashes++;
