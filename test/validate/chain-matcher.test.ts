@@ -39,6 +39,18 @@ describe('a listener whose filter chains a matcher picks', () => {
     ]);
   });
 
+  it('fails for a chain name used twice: the matcher picks chains by name (listener.filter_chain_name)', () => {
+    const l = listener(`- { name: a, ${tcp('a')} }\n- { name: b, ${tcp('b')} }\n- { name: a, ${tcp('c')} }`);
+    expect(validate('envoy.config.listener.v3.Listener', l).errors).toEqual([
+      {
+        path: 'filter_chains[2].name',
+        rule: 'listener.filter_chain_name',
+        message: 'filter chain name "a" is already used by filter_chains[0]; the filter_chain_matcher picks chains by name',
+        value: 'a',
+      },
+    ]);
+  });
+
   it('fails for an action that is not a chain name', () => {
     const l = listener(`- { name: a, ${tcp('a')} }\n- { name: b, ${tcp('b')} }`);
     l.filterChainMatcher!.onNoMatch = {

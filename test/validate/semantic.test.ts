@@ -127,11 +127,31 @@ filter_chains:
     expect(sem(LISTENER, chains('filter_chain_match: { destination_port: 443 }', 'name: default')).errors).toEqual([]);
   });
 
-  it('rejects duplicate filter chain names (listener.filter_chain_name)', () => {
+  it('warns about a filter chain name used twice without a filter_chain_matcher, which envoy accepts (listener.filter_chain_name)', () => {
     const r = sem(LISTENER, chains('name: same\n    filter_chain_match: { destination_port: 1 }', 'name: same'));
-    expect(r.errors).toEqual([
-      { path: 'filter_chains[1].name', rule: 'listener.filter_chain_name', message: 'filter chain name "same" is already used by filter_chains[0]', value: 'same' },
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([
+      {
+        path: 'filter_chains[1].name',
+        rule: 'listener.filter_chain_name',
+        message: 'filter chain name "same" is already used by filter_chains[0]: envoy accepts it, but stats and config dumps cannot tell the chains apart',
+        value: 'same',
+      },
     ]);
+  });
+
+  it('rejects address_suffix and suffix_len, which envoy does not implement (listener.filter_chain_match)', () => {
+    const r = sem(LISTENER, chains('filter_chain_match: { address_suffix: "::1", suffix_len: 8 }', 'filter_chain_match: { destination_port: 8443 }'));
+    expect(r.errors).toMatchObject([
+      { path: 'filter_chains[0].filter_chain_match.address_suffix', rule: 'listener.filter_chain_match' },
+      { path: 'filter_chains[0].filter_chain_match.suffix_len', rule: 'listener.filter_chain_match' },
+    ]);
+  });
+
+  it('warns about a "*" after a leading "*.", which envoy takes literally (listener.server_names)', () => {
+    const r = sem(LISTENER, chains('filter_chain_match: { server_names: ["*.a*.example.com"] }', 'name: other'));
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toMatchObject([{ path: 'filter_chains[0].filter_chain_match.server_names[0]', rule: 'listener.server_names', value: '*.a*.example.com' }]);
   });
 
   it('rejects a partial wildcard in server_names (listener.server_names)', () => {
@@ -459,6 +479,27 @@ load_assignment:
     expect(r.errors).toEqual([
       { path: 'lb_policy', rule: 'cluster.original_dst', message: 'an ORIGINAL_DST cluster needs lb_policy CLUSTER_PROVIDED, got ROUND_ROBIN', value: 'ROUND_ROBIN' },
       { path: 'load_assignment', rule: 'cluster.original_dst', message: 'an ORIGINAL_DST cluster takes its endpoint from the connection: it must have no load_assignment' },
+    ]);
+  });
+
+  it('asks an ORIGINAL_DST cluster for lb_policy CLUSTER_PROVIDED even with a load_balancing_policy, as Envoy does', () => {
+    const r = sem(
+      CLUSTER,
+      'name: passthrough\ntype: ORIGINAL_DST\nload_balancing_policy: { policies: [{ typed_extension_config: { name: envoy.load_balancing_policies.cluster_provided, typed_config: { "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.cluster_provided.v3.ClusterProvided } } }] }',
+    );
+    expect(r.errors).toMatchObject([{ path: 'lb_policy', rule: 'cluster.original_dst', value: 'ROUND_ROBIN' }]);
+  });
+
+  it('rejects an ORIGINAL_DST http_header_name without use_http_header (cluster.original_dst)', () => {
+    const base = 'name: passthrough\ntype: ORIGINAL_DST\nlb_policy: CLUSTER_PROVIDED\n';
+    expect(sem(CLUSTER, `${base}original_dst_lb_config: { use_http_header: true, http_header_name: x-dest }`).errors).toEqual([]);
+    expect(sem(CLUSTER, `${base}original_dst_lb_config: { http_header_name: x-dest }`).errors).toEqual([
+      {
+        path: 'original_dst_lb_config.http_header_name',
+        rule: 'cluster.original_dst',
+        message: 'http_header_name "x-dest" is set but use_http_header is false: set use_http_header to true to use it',
+        value: 'x-dest',
+      },
     ]);
   });
 

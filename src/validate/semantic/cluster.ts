@@ -23,6 +23,7 @@ interface Cluster {
   lbPolicy?: number;
   loadBalancingPolicy?: unknown;
   loadAssignment?: Cla;
+  lbConfig?: unknown;
 }
 
 /** The discovery type of a cluster: `STATIC` (the default), `EDS`..., or `custom` for cluster_type. */
@@ -72,14 +73,27 @@ const cluster: SemanticRule = (c: Cluster, path) => {
         );
       }
       break;
-    case 'ORIGINAL_DST':
-      if (lb !== 'CLUSTER_PROVIDED' && !c.loadBalancingPolicy) {
+    case 'ORIGINAL_DST': {
+      // Envoy's ORIGINAL_DST factory checks lb_policy itself, load_balancing_policy or not.
+      if (lb !== 'CLUSTER_PROVIDED') {
         out.push(error(at(path, 'lb_policy'), 'cluster.original_dst', `an ORIGINAL_DST cluster needs lb_policy CLUSTER_PROVIDED, got ${lb}`, lb));
       }
       if (c.loadAssignment) {
         out.push(error(at(path, 'load_assignment'), 'cluster.original_dst', 'an ORIGINAL_DST cluster takes its endpoint from the connection: it must have no load_assignment'));
       }
+      const od = oneof<{ useHttpHeader?: boolean; httpHeaderName?: string }>(c.lbConfig, 'originalDstLbConfig');
+      if (od?.httpHeaderName && !od.useHttpHeader) {
+        out.push(
+          error(
+            at(path, 'original_dst_lb_config.http_header_name'),
+            'cluster.original_dst',
+            `http_header_name ${JSON.stringify(od.httpHeaderName)} is set but use_http_header is false: set use_http_header to true to use it`,
+            od.httpHeaderName,
+          ),
+        );
+      }
       break;
+    }
     default:
       break;
   }

@@ -172,6 +172,8 @@ interface FilterChainMatch {
   serverNames?: string[];
   transportProtocol?: string;
   applicationProtocols?: string[];
+  addressSuffix?: string;
+  suffixLen?: number;
 }
 
 const SOURCE_TYPE = 'envoy.config.listener.v3.FilterChainMatch.ConnectionSourceType';
@@ -263,27 +265,56 @@ function filterChainMatches(l: { filterChains?: { filterChainMatch?: FilterChain
   return out;
 }
 
-/** `listener.filter_chain_name`: filter chain names, when given, are unique in a listener. */
-function filterChainNames(l: { filterChains?: { name?: string }[] }, path: string): SemanticProblem[] {
+/**
+ * `listener.filter_chain_name`: filter chain names, when given, are unique in a listener.
+ *
+ * With a `filter_chain_matcher`, Envoy picks chains by name and rejects a name used twice
+ * ("\"name\" field is duplicated"): an error. Without one, Envoy accepts repeated names (it
+ * matches on `filter_chain_match`), but stats, config dumps and access logs can no longer tell
+ * the chains apart: a warning.
+ */
+function filterChainNames(l: { filterChains?: { name?: string }[]; filterChainMatcher?: unknown }, path: string): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   const seen = new Map<string, number>();
+  const byName = l.filterChainMatcher !== undefined && l.filterChainMatcher !== null;
   (l.filterChains ?? []).forEach((fc, i) => {
     if (!fc.name) return;
     const prev = seen.get(fc.name);
-    if (prev !== undefined) {
-      out.push(error(at(path, `filter_chains[${i}].name`), 'listener.filter_chain_name', `filter chain name ${show(fc.name)} is already used by filter_chains[${prev}]`, fc.name));
-    } else seen.set(fc.name, i);
+    if (prev === undefined) {
+      seen.set(fc.name, i);
+      return;
+    }
+    const p = at(path, `filter_chains[${i}].name`);
+    if (byName) out.push(error(p, 'listener.filter_chain_name', `filter chain name ${show(fc.name)} is already used by filter_chains[${prev}]; the filter_chain_matcher picks chains by name`, fc.name));
+    else out.push(warning(p, 'listener.filter_chain_name', `filter chain name ${show(fc.name)} is already used by filter_chains[${prev}]: envoy accepts it, but stats and config dumps cannot tell the chains apart`, fc.name));
   });
   return out;
 }
 
-/** `listener.server_names`: `*` only as a whole leading label (`*.example.com`). */
-const filterChainMatch: SemanticRule = (m: FilterChainMatch, path) =>
-  (m.serverNames ?? []).flatMap((s, i) =>
-    s.includes('*') && !(s.startsWith('*.') && !s.slice(1).includes('*'))
-      ? [error(at(path, `server_names[${i}]`), 'listener.server_names', `server name ${show(s)} has a partial wildcard: envoy only supports a leading "*." (like "*.example.com")`, s)]
-      : [],
-  );
+/**
+ * `listener.server_names`: `*` only as a whole leading label (`*.example.com`), which Envoy
+ * matches as a suffix. Envoy rejects any other `*` ("partial wildcards are not supported"),
+ * except after a leading `*.`, where it takes the rest literally: `*.a*.example.com` matches
+ * only a server name with a real `*` in it (a warning).
+ *
+ * `listener.filter_chain_match`: `address_suffix` and `suffix_len` are not implemented; Envoy
+ * rejects a filter chain match that sets them.
+ */
+const filterChainMatch: SemanticRule = (m: FilterChainMatch, path) => {
+  const out: SemanticProblem[] = [];
+  (m.serverNames ?? []).forEach((s, i) => {
+    if (!s.includes('*')) return;
+    const p = at(path, `server_names[${i}]`);
+    if (!s.startsWith('*.')) {
+      out.push(error(p, 'listener.server_names', `server name ${show(s)} has a partial wildcard: envoy only supports a leading "*." (like "*.example.com")`, s));
+    } else if (s.slice(1).includes('*')) {
+      out.push(warning(p, 'listener.server_names', `server name ${show(s)}: envoy takes the "*" after the leading "*." literally, so this matches no real server name`, s));
+    }
+  });
+  if (m.addressSuffix) out.push(error(at(path, 'address_suffix'), 'listener.filter_chain_match', 'address_suffix is not implemented: envoy rejects a filter chain match that sets it', m.addressSuffix));
+  if (m.suffixLen !== undefined && m.suffixLen !== null) out.push(error(at(path, 'suffix_len'), 'listener.filter_chain_match', 'suffix_len is not implemented: envoy rejects a filter chain match that sets it', m.suffixLen));
+  return out;
+};
 
 const listener: SemanticRule = (l, path) => [
   ...listenerAddress(l, path),
