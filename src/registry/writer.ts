@@ -21,6 +21,16 @@ const LongBits = _m0.util.LongBits;
 /** The 64-bit value a generated encoder passes (decimal string, number, or Long). */
 type Int64 = string | number | { low: number; high: number; unsigned?: boolean };
 
+/** Writes an unsigned 32-bit varint at `p` (room checked by the caller); returns the position after it. */
+function putVarint32(buf: Buffer, p: number, v: number): number {
+  while (v > 127) {
+    buf[p++] = (v & 127) | 128;
+    v >>>= 7;
+  }
+  buf[p++] = v;
+  return p;
+}
+
 /** A protobuf writer writing into one buffer (see the module comment). */
 export class BufferWriter {
   private buf: Buffer;
@@ -47,16 +57,8 @@ export class BufferWriter {
 
   /** A varint of an unsigned 32-bit value (the value is taken modulo 2^32, as protobufjs does). */
   uint32(value: number): this {
-    let v = value >>> 0;
     this.room(5);
-    const buf = this.buf;
-    let p = this.pos;
-    while (v > 127) {
-      buf[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[p++] = v;
-    this.pos = p;
+    this.pos = putVarint32(this.buf, this.pos, value >>> 0);
     return this;
   }
 
@@ -222,13 +224,7 @@ export class BufferWriter {
     const buf = this.buf;
     buf.copyWithin(start + size, start + 1, this.pos);
     this.pos += size - 1;
-    let v = len;
-    let p = start;
-    while (v > 127) {
-      buf[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[p] = v;
+    putVarint32(buf, start, len);
     return this;
   }
 
