@@ -18,7 +18,10 @@
 import { RE2JS } from 're2js';
 import * as grpc from '@grpc/grpc-js';
 import type { ClientConfig, ClientConfig_GenericXdsConfig, ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
+import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
+import type { StructMatcher_PathSegment } from '../gen/envoy/type/matcher/v3/struct.js';
+import type { ValueMatcher } from '../gen/envoy/type/matcher/v3/value.js';
 import type { DeltaWatch, SotwWatch } from '../cache/watch.js';
 import { TypeUrl } from '../registry/type-urls.js';
 import { checkNode, peerOf, type AuthorizeResult, type Peer } from './auth.js';
@@ -61,13 +64,74 @@ function stringMatch(m: StringMatcher, value: string): boolean {
   }
 }
 
-function nodeMatches(req: ClientStatusRequest, nodeId: string): boolean {
+/**
+ * The value a StructMatcher's path leads to in a Struct (ts-proto gives Structs as plain
+ * objects), or undefined when it leads nowhere: a missing key, or a key into a value that is not
+ * a Struct.
+ */
+function valueAt(struct: unknown, path: readonly StructMatcher_PathSegment[]): unknown {
+  let v = struct;
+  for (const seg of path) {
+    const key = seg.segment?.$case === 'key' ? seg.segment.key : undefined;
+    if (key === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * Envoy's ValueMatcher on a google.protobuf.Value (`undefined` = no value there): each matcher
+ * only matches a value of its own kind; `present_match: true` matches any value, `false` none;
+ * a list matches when one of its items does; `or_match` when one of its matchers does.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/type/matcher/v3/value.proto
+ */
+function valueMatches(m: ValueMatcher | undefined, v: unknown): boolean {
+  const p = m?.matchPattern;
+  if (!p) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a value matcher needs one of null_match, double_match, string_match, bool_match, present_match, list_match, or_match');
+  switch (p.$case) {
+    case 'nullMatch':
+      return v === null;
+    case 'doubleMatch': {
+      if (typeof v !== 'number') return false;
+      const d = p.doubleMatch.matchPattern;
+      if (d?.$case === 'exact') return v === d.exact;
+      if (d?.$case === 'range') return (d.range.start ?? 0) <= v && v < (d.range.end ?? 0);
+      throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a double matcher needs range or exact');
+    }
+    case 'stringMatch':
+      return typeof v === 'string' && stringMatch(p.stringMatch, v);
+    case 'boolMatch':
+      return typeof v === 'boolean' && v === p.boolMatch;
+    case 'presentMatch':
+      return p.presentMatch && v !== undefined;
+    case 'listMatch': {
+      const one = p.listMatch.matchPattern?.$case === 'oneOf' ? p.listMatch.matchPattern.oneOf : undefined;
+      if (!one) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a list matcher needs one_of');
+      return Array.isArray(v) && v.some((x) => valueMatches(one, x));
+    }
+    case 'orMatch':
+      return (p.orMatch.valueMatchers ?? []).some((x) => valueMatches(x, v));
+    default:
+      throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: node_metadatas: value matcher ${(p as { $case: string }).$case} is not supported`);
+  }
+}
+
+/**
+ * Whether a request's `node_matchers` select a node: any matcher may (none given: every node);
+ * a matcher selects a node when its `node_id` matches the node's id and every one of its
+ * `node_metadatas` matches the node's metadata.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/type/matcher/v3/node.proto
+ */
+function nodeMatches(req: ClientStatusRequest, node: Node): boolean {
   const matchers = req.nodeMatchers ?? [];
   if (!matchers.length) return true;
-  return matchers.some((m) => {
-    if (m.nodeMetadatas?.length) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas matchers are not supported');
-    return !m.nodeId || stringMatch(m.nodeId, nodeId);
-  });
+  return matchers.some(
+    (m) =>
+      (!m.nodeId || stringMatch(m.nodeId, node.id ?? '')) &&
+      (m.nodeMetadatas ?? []).every((sm) => valueMatches(sm.value, valueAt(node.metadata, sm.path ?? []))),
+  );
 }
 
 function timestamp(ms: number | undefined): { seconds: string; nanos: number } | undefined {
@@ -106,7 +170,7 @@ function configsOf(slot: TypeSlot<SotwWatch | DeltaWatch>, withContents: boolean
 
 /**
  * The CSDS answer: one `ClientConfig` per connected node (node key) the request's
- * `node_matchers` select (by node id; metadata matchers are refused with INVALID_ARGUMENT).
+ * `node_matchers` select (by node id and node metadata).
  */
 export function clientStatus(streams: Iterable<XdsStream<SotwWatch | DeltaWatch>>, req: ClientStatusRequest): ClientStatusResponse {
   const byKey = new Map<string, { config: ClientConfig; types: Map<string, ClientConfig_GenericXdsConfig[]> }>();
@@ -114,7 +178,7 @@ export function clientStatus(streams: Iterable<XdsStream<SotwWatch | DeltaWatch>
   for (const s of streams) {
     const node = s.info.node;
     if (!node || s.closed) continue;
-    if (!nodeMatches(req, node.id ?? '')) continue;
+    if (!nodeMatches(req, node)) continue;
     const key = s.info.nodeKey ?? '';
     let entry = byKey.get(key);
     if (!entry) byKey.set(key, (entry = { config: { node, genericXdsConfigs: [] }, types: new Map() }));

@@ -27,9 +27,12 @@ describe('CSDS', () => {
     const xds = createXdsServer({ cache });
     servers.push(xds);
     const port = await xds.listen('127.0.0.1:0');
-    const a = new SotwClient(`127.0.0.1:${port}`, { node: { id: 'envoy-1' } });
+    const a = new SotwClient(`127.0.0.1:${port}`, { node: { id: 'envoy-1', metadata: { region: 'eu', tier: { level: 2 }, tags: ['blue', 'canary'], debug: true } } });
     let reject = false;
-    const b = new DeltaClient(`127.0.0.1:${port}`, { node: { id: 'envoy-2' }, reject: () => (reject ? 'no thanks' : undefined) });
+    const b = new DeltaClient(`127.0.0.1:${port}`, {
+      node: { id: 'envoy-2', metadata: { region: 'us', tier: { level: 1 }, tags: ['blue'], debug: null } },
+      reject: () => (reject ? 'no thanks' : undefined),
+    });
     closers.push(() => a.close(), () => b.close());
     a.request(TypeUrl.Cluster);
     a.request(TypeUrl.ClusterLoadAssignment, ['api', 'missing']);
@@ -69,8 +72,33 @@ describe('CSDS', () => {
     expect(filtered.config[0].genericXdsConfigs[0].xdsConfig).toBeUndefined();
     const byRegex = await fetch({ nodeMatchers: [{ nodeId: { matchPattern: { $case: 'safeRegex', safeRegex: { regex: 'envoy-[0-9]' } } } }] });
     expect(byRegex.config).toHaveLength(2);
-    await expect(fetch({ nodeMatchers: [{ nodeMetadatas: [{ path: [{ segment: { $case: 'key', key: 'x' } }] }] }] })).rejects.toMatchObject({
+
+    // Node metadata matchers: every StructMatcher of a NodeMatcher must match; any NodeMatcher may.
+    const ids = async (...nodeMetadatas: object[]) => (await fetch({ nodeMatchers: [{ nodeMetadatas }] })).config.map((c: any) => c.node.id);
+    const path = (...keys: string[]) => keys.map((key) => ({ segment: { $case: 'key', key } }));
+    expect(await ids({ path: path('region'), value: { matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'eu' } } } } })).toEqual(['envoy-1']);
+    expect(await ids({ path: path('tier', 'level'), value: { matchPattern: { $case: 'doubleMatch', doubleMatch: { matchPattern: { $case: 'range', range: { start: 1, end: 2 } } } } } })).toEqual(['envoy-2']);
+    expect(await ids({ path: path('tags'), value: { matchPattern: { $case: 'listMatch', listMatch: { matchPattern: { $case: 'oneOf', oneOf: { matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'canary' } } } } } } } } })).toEqual(['envoy-1']);
+    expect(await ids({ path: path('debug'), value: { matchPattern: { $case: 'nullMatch', nullMatch: {} } } })).toEqual(['envoy-2']);
+    expect(await ids({ path: path('debug'), value: { matchPattern: { $case: 'boolMatch', boolMatch: true } } })).toEqual(['envoy-1']);
+    expect(await ids({ path: path('tier'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual(['envoy-1', 'envoy-2']);
+    expect(await ids({ path: path('tier', 'level', 'deeper'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual([]);
+    expect(
+      await ids(
+        { path: path('region'), value: { matchPattern: { $case: 'orMatch', orMatch: { valueMatchers: [{ matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'us' } } } }, { matchPattern: { $case: 'boolMatch', boolMatch: true } }] } } } },
+        { path: path('tags'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } },
+      ),
+    ).toEqual(['envoy-2']);
+    const both = await fetch({
+      nodeMatchers: [
+        { nodeId: { matchPattern: { $case: 'exact', exact: 'envoy-1' } }, nodeMetadatas: [{ path: path('region'), value: { matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'us' } } } } }] },
+        { nodeId: { matchPattern: { $case: 'exact', exact: 'envoy-2' } } },
+      ],
+    });
+    expect(both.config.map((c: any) => c.node.id)).toEqual(['envoy-2']);
+    await expect(fetch({ nodeMatchers: [{ nodeMetadatas: [{ path: path('x') }] }] })).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('a value matcher needs one of'),
     });
 
     // The streaming variant answers each request.
