@@ -12,6 +12,12 @@
 import { XdsValidationError, show, type Problem } from '../registry/errors.js';
 import { isPort, parseCidr } from './ip.js';
 
+/** An IP family, by Kubernetes's names (`spec.ipFamilies` of a Service). */
+export type IpFamily = 'IPv4' | 'IPv6';
+
+/** How inbound traffic reaches the proxy: NAT (`REDIRECT`) or transparent proxying (`TPROXY`). */
+export type InboundInterceptionMode = 'REDIRECT' | 'TPROXY';
+
 /** The ports the proxy uses (Istio's numbers by default). */
 export interface MeshPorts {
   /** Envoy admin (bound to 127.0.0.1). @default 15000 */
@@ -62,8 +68,55 @@ export interface CaptureOptions {
   readonly excludeOutboundPorts: readonly number[];
   /** Redirect the application's DNS (UDP and TCP port 53) to the DNS proxy. @default false */
   readonly captureDns: boolean;
-  /** With `captureDns`: only queries to these name servers are redirected. @default [] (all) */
+  /**
+   * With `captureDns`: only queries to these name servers are redirected. IPv4 and IPv6 servers
+   * may be mixed; each script gets those of its family (a family with none captures no DNS).
+   * @default [] (all)
+   */
   readonly dnsServers: readonly string[];
+  /**
+   * The IP families the pod uses, primary first (Kubernetes's `ipFamilies`): one
+   * `iptables-restore` script per family ({@link sidecarCapture}), and listeners and upstream
+   * binds for each. `['IPv4', 'IPv6']` is dual stack: the capture listeners also listen on `::`
+   * (`additional_addresses`) and the inbound clusters also bind `inboundPassthroughSourceIpv6`
+   * (`extra_source_addresses`), so Envoy picks the source of the upstream's family.
+   * @default ["IPv4"]
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/listener/v3/listener.proto#envoy-v3-api-field-config-listener-v3-listener-additional-addresses
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/address.proto#envoy-v3-api-field-config-core-v3-bindconfig-extra-source-addresses
+   */
+  readonly ipFamilies: readonly IpFamily[];
+  /**
+   * The IPv6 twin of `inboundPassthroughSource` (Istio's `::6`). Unlike `127.0.0.6` it is not
+   * on `lo` by itself: {@link sidecarCapture} returns the `ip -6 addr add` command that puts it
+   * there.
+   * @default "::6"
+   */
+  readonly inboundPassthroughSourceIpv6: string;
+  /**
+   * How inbound TCP is captured (Istio's `interceptionMode`). `REDIRECT`: NAT to the inbound
+   * capture port; the application sees connections from `127.0.0.6`. `TPROXY`: the `mangle`
+   * table's TPROXY target, with policy routing; Envoy's capture listeners become `transparent`
+   * and `virtualInbound` gets the `original_src` listener filter, so the application sees the
+   * client's address. TPROXY needs `CAP_NET_ADMIN` for Envoy. Outbound capture is REDIRECT in
+   * both modes, as in Istio.
+   * @default "REDIRECT"
+   * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig-InboundInterceptionMode
+   * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/listeners/listener_filters/original_src_filter
+   */
+  readonly inboundInterceptionMode: InboundInterceptionMode;
+  /**
+   * TPROXY: the firewall mark of intercepted inbound packets (`--tproxy-mark`, ISTIO_DIVERT),
+   * of the upstream packets of `original_src` (its `mark`), and the `fwmark` the policy-routing
+   * rule selects. Must not be {@link TPROXY_OUTBOUND_MARK}.
+   * @default 1337
+   */
+  readonly inboundTproxyMark: number;
+  /**
+   * TPROXY: the routing table holding the `local default dev lo` route that delivers marked
+   * packets to the proxy.
+   * @default 133
+   */
+  readonly inboundTproxyRouteTable: number;
 }
 
 /** The options shared by every mesh preset, fully resolved. */
@@ -105,18 +158,40 @@ export const DEFAULT_CAPTURE: CaptureOptions = Object.freeze({
   excludeOutboundPorts: Object.freeze([]) as readonly number[],
   captureDns: false,
   dnsServers: Object.freeze([]) as readonly string[],
+  ipFamilies: Object.freeze(['IPv4']) as readonly IpFamily[],
+  inboundPassthroughSourceIpv6: '::6',
+  inboundInterceptionMode: 'REDIRECT',
+  inboundTproxyMark: 1337,
+  inboundTproxyRouteTable: 133,
 });
 
 /** The loopback address the capture rules never redirect (`-d 127.0.0.1/32 -j RETURN`). */
 export const LOCALHOST = '127.0.0.1';
 
+/** The IPv6 loopback address the capture rules never redirect (`-d ::1/128 -j RETURN`). */
+export const LOCALHOST_IPV6 = '::1';
+
+/**
+ * TPROXY: the mark the proxy's own connections over `lo` to a non-loopback address get in the
+ * `mangle` OUTPUT chain (a pod calling itself through its service), so that ISTIO_INBOUND does
+ * not return them like other loopback traffic. Istio's fixed value.
+ */
+export const TPROXY_OUTBOUND_MARK = 1338;
+
+const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
+/** Routing tables 0 (unspec), 253 (default), 254 (main) and 255 (local) are the kernel's. */
+const RESERVED_TABLES = new Set([0, 253, 254, 255]);
+const MAX_U32 = 0xffffffff;
+
 /**
  * Fills in the defaults and checks the result.
  *
  * Throws {@link XdsValidationError} listing every problem: a port outside 1–65535, two proxy
- * ports sharing a number, a bad CIDR or address, an IPv6 range (the script is for `iptables`,
- * not `ip6tables`), a uid/gid that is not a non-negative integer, or an included inbound port
- * that is one of the proxy's own.
+ * ports sharing a number, a bad CIDR or address, a CIDR of a family not in `ipFamilies` (rule
+ * `ipv4`/`ipv6`: there is no script it could go in), a passthrough source of the wrong family,
+ * a uid/gid that is not a non-negative integer, an included inbound port that is one of the
+ * proxy's own, an unknown family or interception mode, a TPROXY mark outside 1–2³²−1 or equal to
+ * {@link TPROXY_OUTBOUND_MARK}, or a routing table that is 0 or one of the kernel's (253–255).
  */
 export function resolveMeshOptions(input: MeshOptionsInput = {}): MeshOptions {
   const ports: MeshPorts = Object.freeze({ ...DEFAULT_MESH_PORTS, ...stripUndefined(input.ports ?? {}) });
@@ -134,13 +209,19 @@ export function resolveMeshOptions(input: MeshOptionsInput = {}): MeshOptions {
     const v = capture[k];
     if (!Number.isInteger(v) || v < 0) bad(`capture.${k}`, 'id', `must be a non-negative integer, got ${show(v)}`, v);
   }
-  const ipv4 = (path: string, s: unknown, wholeAddress: boolean) => {
+  // The families come first: which CIDRs are allowed depends on them.
+  const families = checkFamilies(capture.ipFamilies, bad);
+  const ip = (path: string, s: unknown, wholeAddress: boolean, only?: 4 | 6) => {
     const c = typeof s === 'string' ? parseCidr(s) : undefined;
-    if (!c) bad(path, 'cidr', `expected an IPv4 ${wholeAddress ? 'address' : 'CIDR like 10.0.0.0/8'}, got ${show(s)}`, s);
-    else if (c.family !== 4) bad(path, 'ipv4', `the nat script is for iptables (IPv4); ${show(s)} is IPv6`, s);
-    else if (wholeAddress && (s as string).includes('/')) bad(path, 'cidr', `expected an address without prefix, got ${show(s)}`, s);
+    const what = only === 6 ? 'an IPv6' : only === 4 ? 'an IPv4' : 'an IPv4 or IPv6';
+    if (!c) return bad(path, 'cidr', `expected ${what} ${wholeAddress ? 'address' : `CIDR like ${only === 6 ? 'fd00::/8' : '10.0.0.0/8'}`}, got ${show(s)}`, s);
+    const family: IpFamily = c.family === 4 ? 'IPv4' : 'IPv6';
+    if (only !== undefined && c.family !== only) bad(path, only === 4 ? 'ipv4' : 'ipv6', `expected ${what} address, got ${show(s)}`, s);
+    else if (only === undefined && !families.includes(family)) {
+      bad(path, c.family === 4 ? 'ipv6' : 'ipv4', `${show(s)} is ${family}, but capture.ipFamilies is [${families.join(', ')}] (no ${c.family === 4 ? 'iptables' : 'ip6tables'} script)`, s);
+    } else if (wholeAddress && (s as string).includes('/')) bad(path, 'cidr', `expected an address without prefix, got ${show(s)}`, s);
   };
-  ipv4('capture.inboundPassthroughSource', capture.inboundPassthroughSource, true);
+  ip('capture.inboundPassthroughSource', capture.inboundPassthroughSource, true, 4);
   const portList = (name: keyof CaptureOptions, list: unknown) => {
     if (!Array.isArray(list)) return bad(`capture.${name}`, 'list', `expected a list of ports, got ${show(list)}`, list);
     list.forEach((p, i) => {
@@ -149,7 +230,7 @@ export function resolveMeshOptions(input: MeshOptionsInput = {}): MeshOptions {
   };
   const cidrList = (name: keyof CaptureOptions, list: unknown, wholeAddress = false) => {
     if (!Array.isArray(list)) return bad(`capture.${name}`, 'list', `expected a list, got ${show(list)}`, list);
-    list.forEach((c, i) => ipv4(`capture.${name}[${i}]`, c, wholeAddress));
+    list.forEach((c, i) => ip(`capture.${name}[${i}]`, c, wholeAddress));
   };
   if (capture.includeInboundPorts !== '*') {
     portList('includeInboundPorts', capture.includeInboundPorts);
@@ -167,8 +248,32 @@ export function resolveMeshOptions(input: MeshOptionsInput = {}): MeshOptions {
   portList('excludeOutboundPorts', capture.excludeOutboundPorts);
   cidrList('dnsServers', capture.dnsServers, true);
   if (typeof capture.captureDns !== 'boolean') bad('capture.captureDns', 'bool', `expected true or false, got ${show(capture.captureDns)}`);
+  ip('capture.inboundPassthroughSourceIpv6', capture.inboundPassthroughSourceIpv6, true, 6);
+  const mode = capture.inboundInterceptionMode;
+  if (mode !== 'REDIRECT' && mode !== 'TPROXY') bad('capture.inboundInterceptionMode', 'enum', `inboundInterceptionMode must be REDIRECT or TPROXY, got ${show(mode)}`, mode);
+  const mark = capture.inboundTproxyMark;
+  if (!Number.isInteger(mark) || mark < 1 || mark > MAX_U32) bad('capture.inboundTproxyMark', 'mark', `must be an integer in 1-${MAX_U32}, got ${show(mark)}`, mark);
+  else if (mark === TPROXY_OUTBOUND_MARK) bad('capture.inboundTproxyMark', 'mark', `mark ${mark} is the mark of the proxy's own loopback connections (TPROXY_OUTBOUND_MARK); choose another`, mark);
+  const table = capture.inboundTproxyRouteTable;
+  if (!Number.isInteger(table) || table < 1 || table > MAX_U32) bad('capture.inboundTproxyRouteTable', 'route_table', `must be an integer in 1-${MAX_U32}, got ${show(table)}`, table);
+  else if (RESERVED_TABLES.has(table)) bad('capture.inboundTproxyRouteTable', 'route_table', `table ${table} is one of the kernel's (253 default, 254 main, 255 local)`, table);
   if (problems.length) throw new XdsValidationError(problems, `invalid mesh options: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
   return Object.freeze({ ports, capture });
+}
+
+/** Checks `capture.ipFamilies`; returns the valid families (IPv4 when the list is unusable, so later checks still run). */
+function checkFamilies(list: unknown, bad: (path: string, rule: string, message: string, value?: unknown) => void): IpFamily[] {
+  if (!Array.isArray(list) || list.length === 0 || list.length > 2) {
+    bad('capture.ipFamilies', 'list', `expected ["IPv4"], ["IPv6"], ["IPv4", "IPv6"] or ["IPv6", "IPv4"], got ${show(list)}`, list);
+    return Array.isArray(list) ? list.filter((f): f is IpFamily => FAMILIES.includes(f)) : ['IPv4'];
+  }
+  const out: IpFamily[] = [];
+  list.forEach((f, i) => {
+    if (!FAMILIES.includes(f)) bad(`capture.ipFamilies[${i}]`, 'enum', `ip family must be IPv4 or IPv6, got ${show(f)}`, f);
+    else if (out.includes(f)) bad(`capture.ipFamilies[${i}]`, 'unique', `ip family ${f} is listed twice`, f);
+    else out.push(f);
+  });
+  return out;
 }
 
 /**
