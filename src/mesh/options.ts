@@ -263,9 +263,9 @@ export function resolveMeshOptions(input: MeshOptionsInput = {}): MeshOptions {
 
 /** Checks `capture.ipFamilies`; returns the valid families (IPv4 when the list is unusable, so later checks still run). */
 function checkFamilies(list: unknown, bad: (path: string, rule: string, message: string, value?: unknown) => void): IpFamily[] {
-  if (!Array.isArray(list) || list.length === 0 || list.length > 2) {
-    bad('capture.ipFamilies', 'list', `expected ["IPv4"], ["IPv6"], ["IPv4", "IPv6"] or ["IPv6", "IPv4"], got ${show(list)}`, list);
-    return Array.isArray(list) ? list.filter((f): f is IpFamily => FAMILIES.includes(f)) : ['IPv4'];
+  if (!Array.isArray(list) || list.length === 0) {
+    bad('capture.ipFamilies', 'list', `expected a non-empty list of IP families (["IPv4"], ["IPv6"], ["IPv4", "IPv6"] or ["IPv6", "IPv4"]), got ${show(list)}`, list);
+    return ['IPv4'];
   }
   const out: IpFamily[] = [];
   list.forEach((f, i) => {

@@ -16,6 +16,12 @@
  *   inspector) × ALPN, per the port's mTLS mode; declared ports go to `inbound|PORT||`,
  *   others to `InboundPassthroughCluster`, both bound to 127.0.0.6 so iptables returns their
  *   traffic instead of capturing it again.
+ * - Dual stack (`capture.ipFamilies: ['IPv4', 'IPv6']`): the capture listeners and the HTTP
+ *   outbound listeners also listen on `::` (`additional_addresses`); the inbound clusters also
+ *   bind `::6` (`extra_source_addresses`: Envoy picks the address of the upstream's family).
+ * - TPROXY (`capture.inboundInterceptionMode: 'TPROXY'`): `virtualOutbound` and
+ *   `virtualInbound` are `transparent`, and `virtualInbound` has the `original_src` listener
+ *   filter (marking upstream packets with the TPROXY mark), as Istio's are.
  *
  * @see https://istio.io/latest/docs/ops/deployment/architecture/
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/listeners/listener_filters/original_dst_filter
@@ -29,6 +35,7 @@ import {
   httpInspector,
   listener,
   originalDst,
+  originalSrc,
   route,
   routeConfig,
   tcpProxy,
@@ -40,6 +47,7 @@ import {
   type FilterChainBuilder,
   type HcmBuilder,
   type HttpFilter,
+  type ListenerBuilder,
   type NetworkFilter,
   type RouteBuilder,
 } from '../builders/index.js';
@@ -53,7 +61,7 @@ import { hostPort, isPort, parseIp } from './ip.js';
 import { optionProblems } from './problems.js';
 import { meshDownstreamTls, meshSecrets, meshUpstreamTls, type MeshIdentity } from './mtls.js';
 import { IstioAlpn, MeshNames, inboundClusterName, outboundClusterName, outboundSni } from './names.js';
-import { resolveMeshOptions, type MeshOptions, type MeshOptionsInput } from './options.js';
+import { resolveMeshOptions, type IpFamily, type MeshOptions, type MeshOptionsInput } from './options.js';
 import { compileRbac, type RbacCompileOptions, type RbacModel } from './rbac.js';
 import { rbacHttpFilters, rbacNetworkFilters } from './rbac-filters.js';
 
@@ -276,7 +284,7 @@ export function sidecar(options: SidecarOptions = {}): MeshResources {
   const listeners: Listener[] = [
     virtualOutbound(mesh, catchAll),
     virtualInbound(mesh, inbound, globalMode, authz),
-    ...outboundListeners(outbound, catchAll),
+    ...outboundListeners(mesh, outbound, catchAll),
   ];
   const routes = outboundRoutes(outbound, policy, options);
   const clusters: Cluster[] = [
@@ -318,9 +326,26 @@ function blackholeChain(name: string, port: number): FilterChainBuilder {
   return filterChain(name).destinationPort(port).filter(tcpProxy(MeshNames.blackHoleCluster).cluster(MeshNames.blackHoleCluster));
 }
 
+/** The wildcard address of each of the pod's families, primary first (`0.0.0.0`, `::`). */
+function wildcards(mesh: MeshOptions): string[] {
+  return mesh.capture.ipFamilies.map((f: IpFamily) => (f === 'IPv4' ? '0.0.0.0' : '::'));
+}
+
+/** Listens on `port` at the primary family's wildcard address, and on the other's as an additional address. */
+function listenAll(l: ListenerBuilder, mesh: MeshOptions, port: number): ListenerBuilder {
+  const [primary, ...others] = wildcards(mesh);
+  l.address(hostPort(primary!, port));
+  for (const w of others) l.additionalAddress(hostPort(w, port));
+  return l;
+}
+
+/** TPROXY: the capture listeners take connections to non-local addresses (IP_TRANSPARENT), as Istio's do. */
+function transparent(l: ListenerBuilder, mesh: MeshOptions): ListenerBuilder {
+  return mesh.capture.inboundInterceptionMode === 'TPROXY' ? l.transparent() : l;
+}
+
 function virtualOutbound(mesh: MeshOptions, catchAll: string): Listener {
-  return listener(MeshNames.virtualOutbound)
-    .address(`0.0.0.0:${mesh.ports.outboundCapture}`)
+  return transparent(listenAll(listener(MeshNames.virtualOutbound), mesh, mesh.ports.outboundCapture), mesh)
     .useOriginalDst()
     .trafficDirection('OUTBOUND')
     .filterChain(blackholeChain(`${MeshNames.virtualOutbound}-blackhole`, mesh.ports.outboundCapture))
@@ -387,11 +412,13 @@ function virtualInbound(mesh: MeshOptions, inbound: Inbound[], globalMode: MtlsM
   const anyTls = modes.some((m) => m !== 'DISABLE');
   // Ports whose plaintext chains tell HTTP from TCP by the HTTP inspector's ALPN.
   const sniffed = inbound.filter((p) => p.protocol === 'auto' && p.mode !== 'STRICT').map((p) => p.target);
-  const l = listener(MeshNames.virtualInbound)
-    .address(`0.0.0.0:${mesh.ports.inboundCapture}`)
+  const l = transparent(listenAll(listener(MeshNames.virtualInbound), mesh, mesh.ports.inboundCapture), mesh)
     .trafficDirection('INBOUND')
     .continueOnListenerFiltersTimeout()
     .listenerFilter(originalDst());
+  // TPROXY: connect to the application from the client's own address, marked so that iptables
+  // and the policy route bring the application's replies back to the proxy.
+  if (mesh.capture.inboundInterceptionMode === 'TPROXY') l.listenerFilter(originalSrc({ mark: mesh.capture.inboundTproxyMark }));
   if (anyTls) l.listenerFilter(tlsInspector());
   // Only sniff where a chain needs it: server-first protocols on other ports must not wait.
   if (sniffed.length) l.listenerFilter(httpInspector().onlyForPorts(...sniffed));
@@ -401,18 +428,19 @@ function virtualInbound(mesh: MeshOptions, inbound: Inbound[], globalMode: MtlsM
   return l.build();
 }
 
-function outboundListeners(outbound: Outbound[], catchAll: string): Listener[] {
+function outboundListeners(mesh: MeshOptions, outbound: Outbound[], catchAll: string): Listener[] {
   const out: Listener[] = [];
   const httpPorts = [...new Set(outbound.filter((s) => isHttp(s.protocol)).map((s) => s.port))].sort((a, b) => a - b);
+  // Named after the primary family's wildcard, as Istio does: 0.0.0.0_PORT (IPv6 first: ::_PORT).
+  const wildcard = wildcards(mesh)[0]!;
   for (const port of httpPorts) {
     out.push(
-      listener(`0.0.0.0_${port}`)
-        .address(`0.0.0.0:${port}`)
+      listenAll(listener(`${wildcard}_${port}`), mesh, port)
         .bindToPort(false)
         .trafficDirection('OUTBOUND')
         // TLS the application originates itself cannot be routed as HTTP: it takes the default chain.
         .listenerFilter(tlsInspector())
-        .filterChain(filterChain(`0.0.0.0_${port}`).transportProtocol('raw_buffer').filter(hcm(`outbound_0.0.0.0_${port}`).rds(String(port), ConfigSource.ads())))
+        .filterChain(filterChain(`${wildcard}_${port}`).transportProtocol('raw_buffer').filter(hcm(`outbound_${wildcard}_${port}`).rds(String(port), ConfigSource.ads())))
         .defaultFilterChain(filterChain(MeshNames.passthroughFilterChain).filter(tcpProxy(catchAll).cluster(catchAll)))
         .build(),
     );
@@ -484,9 +512,20 @@ function withProtocol(c: ClusterBuilder, protocol: MeshProtocol): ClusterBuilder
   return c;
 }
 
-/** Binds the cluster's upstream connections to the inbound passthrough source (127.0.0.6). */
+/**
+ * Binds the cluster's upstream connections to the inbound passthrough source of each family
+ * (127.0.0.6, ::6): the primary family's as `source_address`, the other's as an
+ * `extra_source_addresses` entry, so Envoy binds the one of the upstream address's family.
+ */
 function bound(c: ClusterBuilder, mesh: MeshOptions): ClusterBuilder {
-  return c.upstreamBindConfig(mesh.capture.inboundPassthroughSource);
+  const { capture } = mesh;
+  const [primary, ...others] = capture.ipFamilies.map((f) => (f === 'IPv4' ? capture.inboundPassthroughSource : capture.inboundPassthroughSourceIpv6));
+  c.upstreamBindConfig(primary!);
+  if (!others.length) return c;
+  // ClusterBuilder.upstreamBindConfig has no option for extra source addresses yet.
+  return c.with((m) => {
+    m.upstreamBindConfig!.extraSourceAddresses = others.map((address) => ({ address: { address, portSpecifier: { $case: 'portValue', portValue: 0 } } }));
+  });
 }
 
 function upstreamAlpn(protocol: MeshProtocol): readonly string[] {

@@ -21,6 +21,7 @@ import {
   rbacNetworkFilters,
   sidecar,
   sidecarBootstrap,
+  sidecarCapture,
   sidecarIptables,
   waypoint,
   waypointBootstrap,
@@ -64,7 +65,17 @@ function run(input: GoldenInput): { text: string; problems: string[] } {
     switch (input.preset) {
       case 'sidecar': {
         const r = resourcesYaml(sidecar(input.options));
-        return { text: `${r.text}---\n# iptables-restore (nat)\n${YAML.stringify({ iptables: sidecarIptables(input.options) }, { lineWidth: 0 })}`, problems: r.problems };
+        const iptables = sidecarIptables(input.options);
+        const { ipv4, ipv6, commands } = sidecarCapture(input.options);
+        const problems = [...r.problems];
+        // sidecarIptables gives the primary family's script, sidecarCapture every family's.
+        if (iptables !== (ipv4 ?? ipv6)) problems.push('sidecarIptables differs from sidecarCapture');
+        // IPv4 REDIRECT (the default) keeps its original layout; other capture shows every part.
+        if (ipv4 !== undefined && ipv6 === undefined && !commands.length) {
+          return { text: `${r.text}---\n# iptables-restore (nat)\n${YAML.stringify({ iptables }, { lineWidth: 0 })}`, problems };
+        }
+        const capture = { ...(commands.length ? { commands } : {}), ...(ipv4 !== undefined ? { iptables: ipv4 } : {}), ...(ipv6 !== undefined ? { ip6tables: ipv6 } : {}) };
+        return { text: `${r.text}---\n# ip commands, iptables-restore, ip6tables-restore\n${YAML.stringify(capture, { lineWidth: 0 })}`, problems };
       }
       case 'waypoint':
         return resourcesYaml(waypoint(input.options));
