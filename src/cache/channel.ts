@@ -5,8 +5,10 @@
  *
  * @internal
  */
+import { TypeUrl } from '../registry/type-urls.js';
 import type { ResourceView } from './resource-set.js';
 import { collectionKey } from './subscription.js';
+import { VhdsIndex, routeConfigurationOf } from './vhds.js';
 
 /** What a channel needs of a watch. */
 export interface ChannelWatch {
@@ -14,6 +16,11 @@ export interface ChannelWatch {
   mark(name: string): void;
   /** Everything may have changed (the view was replaced without a known diff). */
   markAll(): void;
+  /**
+   * A virtual host of a route configuration the watch holds VHDS aliases under changed: the
+   * aliases may resolve differently.
+   */
+  markRouteConfig?(routeConfiguration: string): void;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -89,12 +96,20 @@ export class Channel<W extends ChannelWatch = ChannelWatch> {
   private readonly byName = new Map<string, Set<W>>();
   private readonly wildcards = new Set<W>();
   private readonly byGlob = new Map<string, Set<W>>();
+  /** VHDS: route configuration → watches holding aliases under it. */
+  private readonly byRouteConfig = new Map<string, Set<W>>();
+  /**
+   * The alias index of a VirtualHost channel (VHDS); undefined for every other type.
+   * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds
+   */
+  readonly vhds: VhdsIndex | undefined;
 
   constructor(
     readonly typeUrl: string,
     view: ResourceView | undefined,
   ) {
     this.view = view;
+    this.vhds = typeUrl === TypeUrl.VirtualHost ? new VhdsIndex() : undefined;
   }
 
   /** Adds or removes a watch's interest in a name. */
@@ -113,6 +128,25 @@ export class Channel<W extends ChannelWatch = ChannelWatch> {
     else this.wildcards.delete(w);
   }
 
+  /** Adds or removes a watch's interest in the aliases of a route configuration (VHDS). */
+  interestRouteConfig(w: W, routeConfiguration: string, on: boolean): void {
+    toggle(this.byRouteConfig, routeConfiguration, w, on);
+  }
+
+  /**
+   * Marks the watches holding aliases under a route configuration, whose resolution may have
+   * changed for a reason outside this channel (its RouteConfiguration changed).
+   */
+  touchRouteConfig(routeConfiguration: string): void {
+    const ws = this.byRouteConfig.get(routeConfiguration);
+    if (ws) for (const w of ws) w.markRouteConfig?.(routeConfiguration);
+  }
+
+  /** Route configurations some watch holds aliases under. */
+  routeConfigsWatched(): IterableIterator<string> {
+    return this.byRouteConfig.keys();
+  }
+
   /** Number of names with at least one interested watch (for tests and status). */
   get indexedNames(): number {
     return this.byName.size;
@@ -126,9 +160,11 @@ export class Channel<W extends ChannelWatch = ChannelWatch> {
     this.view = view;
     if (!view) return;
     if (changed === undefined) {
+      this.vhds?.reset();
       for (const w of this.watches) w.markAll();
       return;
     }
+    if (this.vhds) changed = this.publishVhds(view, changed);
     const wild = this.wildcards;
     const globs = this.byGlob;
     for (const name of changed) {
@@ -143,11 +179,28 @@ export class Channel<W extends ChannelWatch = ChannelWatch> {
     }
   }
 
+  /**
+   * VHDS: keeps the alias index in step with the view, and marks the watches whose aliases
+   * under a changed virtual host's route configuration may now resolve differently.
+   */
+  private publishVhds(view: ResourceView, changed: Iterable<string>): readonly string[] {
+    const list = Array.isArray(changed) ? (changed as string[]) : [...changed];
+    this.vhds!.apply(view, list);
+    if (this.byRouteConfig.size) {
+      for (const name of list) {
+        const rc = routeConfigurationOf(name);
+        if (rc !== undefined) this.touchRouteConfig(rc);
+      }
+    }
+    return list;
+  }
+
   /** Forgets a watch entirely (on close). */
-  remove(w: W, names: Iterable<string>, globKeys: Iterable<string>): void {
+  remove(w: W, names: Iterable<string>, globKeys: Iterable<string>, routeConfigs: Iterable<string> = []): void {
     this.watches.delete(w);
     this.wildcards.delete(w);
     for (const n of names) this.interest(w, n, false);
     for (const k of globKeys) this.interestGlob(w, k, false);
+    for (const rc of routeConfigs) this.interestRouteConfig(w, rc, false);
   }
 }

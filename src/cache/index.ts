@@ -49,4 +49,5 @@ export {
 } from './snapshot-cache.js';
 export { LinearCache, type LinearCacheOptions } from './linear-cache.js';
 export { MuxCache } from './mux-cache.js';
+export { vhdsAlias, parseVhdsName, hostWithoutPort } from './vhds.js';
 export { byNodeId, byNodeCluster, byMetadata, type NodeKeyFn } from './node-key.js';

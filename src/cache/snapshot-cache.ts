@@ -3,6 +3,7 @@
  */
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import { XdsValidationError, isXdsValidationError, type Problem } from '../registry/errors.js';
+import { TypeUrl } from '../registry/type-urls.js';
 import { validateSnapshot, type SnapshotOptions as ValidateSnapshotOptions } from '../validate/index.js';
 import { Channel, batch } from './channel.js';
 import { changedNames } from './diff.js';
@@ -147,6 +148,15 @@ export function releaseSnapshot(s: Snapshot): void {
   for (const t of s.types()) releaseTrie(s.setOf(t)!.root, (e) => s.store.release(e));
 }
 
+/**
+ * `ignore_port_in_host_matching` of a route configuration of a snapshot: VHDS aliases under it
+ * are matched without the host's port, as Envoy's route selection does.
+ */
+function ignoresPort(s: Snapshot | undefined, routeConfiguration: string): boolean {
+  const rc = s?.setOf(TypeUrl.RouteConfiguration)?.message(routeConfiguration) as { ignorePortInHostMatching?: boolean } | undefined;
+  return rc?.ignorePortInHostMatching === true;
+}
+
 function unref(t: ReturnType<typeof setInterval>): void {
   (t as { unref?: () => void }).unref?.();
 }
@@ -237,6 +247,11 @@ export class SnapshotCache implements ConfigWatcher {
         const next = snapshot.setOf(typeUrl) ?? emptySet(typeUrl);
         const prev = ch.view;
         ch.publish(next, prev === undefined ? undefined : changedNames(prev, next));
+      }
+      // VHDS aliases also depend on their RouteConfiguration (ignore_port_in_host_matching).
+      const vh = state.channels.get(TypeUrl.VirtualHost);
+      if (vh?.vhds && old) {
+        for (const rc of vh.routeConfigsWatched()) if (ignoresPort(old, rc) !== ignoresPort(snapshot, rc)) vh.touchRouteConfig(rc);
       }
     });
     if (old) releaseSnapshot(old);
@@ -371,6 +386,7 @@ export class SnapshotCache implements ConfigWatcher {
     let ch = state.channels.get(typeUrl);
     if (!ch) {
       ch = new Channel<BaseWatch>(typeUrl, state.snapshot ? (state.snapshot.setOf(typeUrl) ?? emptySet(typeUrl)) : undefined);
+      if (ch.vhds) ch.vhds.ignorePort = (rc) => ignoresPort(state.snapshot, rc);
       state.channels.set(typeUrl, ch);
     }
     const channel = ch;

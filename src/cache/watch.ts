@@ -19,6 +19,7 @@ import type { ResourceView } from './resource-set.js';
 import { resolveTypeUrl, type TypeKey } from './snapshot.js';
 import type { ResourceEntry } from './store.js';
 import { Subscription, collectionKey, globKey, type SubscriptionChange } from './subscription.js';
+import { routeConfigurationOf } from './vhds.js';
 
 /** One resource of an update: what the server frames into a response without re-encoding. */
 export interface UpdateResource {
@@ -41,6 +42,20 @@ export interface UpdateResource {
    * @default false
    */
   readonly heartbeat?: boolean;
+  /**
+   * Delta `Resource.aliases`: the subscribed aliases this resource answers (VHDS: the
+   * `<rc name>/<host>` names that resolved to this virtual host).
+   * @default undefined (none)
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#resource-names
+   */
+  readonly aliases?: readonly string[];
+  /**
+   * The delta `Resource` goes without its `resource` field: the answer to a VHDS alias no
+   * virtual host matches (`name` and `aliases` set to the alias, "the resource unpopulated").
+   * @default false
+   * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds#subscribing-to-resources
+   */
+  readonly absent?: boolean;
 }
 
 /** What a SotW stream should send for one type: the body of a `DiscoveryResponse`. */
@@ -190,7 +205,7 @@ export abstract class BaseWatch {
   protected readonly ttlNames = new Set<string>();
 
   constructor(
-    private readonly channel: Channel<BaseWatch>,
+    protected readonly channel: Channel<BaseWatch>,
     protected readonly ctx: WatchContext,
     private readonly options: WatchOptions,
     private readonly onClose: (w: BaseWatch) => void,
@@ -318,9 +333,27 @@ export abstract class BaseWatch {
     if (change.wildcardRemoved) ch.interestWildcard(this, false);
   }
 
+  /**
+   * True when the client should hold the resource of that name: the subscription covers it
+   * (a delta VHDS watch also wants the virtual hosts its aliases resolve to).
+   */
+  protected wants(name: string): boolean {
+    return this.subscription.covers(name);
+  }
+
+  /** Names this watch is indexed under in its channel (its explicit names, and VHDS targets). */
+  protected interestNames(): Iterable<string> {
+    return this.subscription.names();
+  }
+
+  /** Route configurations this watch holds VHDS aliases under. */
+  protected interestRouteConfigs(): Iterable<string> {
+    return [];
+  }
+
   /** Drops from the client state the names the subscription no longer covers. */
   protected evictUncovered(): void {
-    for (const n of [...this.sent.keys()]) if (!this.subscription.covers(n)) this.forget(n);
+    for (const n of [...this.sent.keys()]) if (!this.wants(n)) this.forget(n);
   }
 
   /**
@@ -332,7 +365,7 @@ export abstract class BaseWatch {
    */
   protected pruneDirty(change: SubscriptionChange): void {
     if (!change.removed.length && !change.wildcardRemoved && !change.globsRemoved.length) return;
-    for (const n of this.dirty) if (!this.subscription.covers(n)) this.dirty.delete(n);
+    for (const n of this.dirty) if (!this.wants(n)) this.dirty.delete(n);
   }
 
   /**
@@ -380,7 +413,7 @@ export abstract class BaseWatch {
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.channel.remove(this, this.subscription.names(), this.subscription.globKeySet().keys());
+    this.channel.remove(this, this.interestNames(), this.subscription.globKeySet().keys(), this.interestRouteConfigs());
     this.ctx.ttlWatches.delete(this);
     this.sent.clear();
     this.dirty.clear();
@@ -574,17 +607,53 @@ export class SotwWatch extends BaseWatch {
  * - On the first request of a reconnecting client, `initial_resource_versions` is what the
  *   client holds: only resources whose version differs are sent, and names it holds that no
  *   longer exist (or it no longer wants) are reported removed.
+ * - **VHDS aliases** (VirtualHost type only): a subscribed `<rc name>/<host>` that is not itself
+ *   a resource name is an alias, resolved against the `domains` of the virtual hosts named
+ *   `<rc name>/…` (Envoy's virtual host selection, see `VhdsIndex`). The virtual host it
+ *   resolves to is sent with the alias in `Resource.aliases`; an alias nothing matches is
+ *   answered with a `Resource` whose `name` and `aliases` are the alias and which has no
+ *   `resource` (Envoy's VHDS docs, "Subscribing to Resources"). A later snapshot that changes
+ *   the resolution sends the new virtual host (with the alias) and removes the old one if no
+ *   subscription wants it any more; unsubscribing the alias stops its updates.
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds
  */
 export class DeltaWatch extends BaseWatch {
   /** Discriminator of {@link Watch}. */
   readonly kind = 'delta' as const;
   /** Names that must appear in the next response, in `resources` or in `removed_resources`. */
   private readonly must = new Set<string>();
+  /** The VHDS alias state (VirtualHost channels only). */
+  private readonly book: AliasBook | undefined = this.channel.vhds ? new AliasBook() : undefined;
 
   protected hasForced(): boolean {
-    return this.must.size > 0;
+    return this.must.size > 0 || (this.book !== undefined && this.book.dirty);
+  }
+
+  protected wants(name: string): boolean {
+    return this.subscription.covers(name) || (this.book !== undefined && this.book.byTarget.has(name));
+  }
+
+  protected interestNames(): Iterable<string> {
+    const b = this.book;
+    return b && b.byTarget.size ? [...this.subscription.names(), ...b.byTarget.keys()] : this.subscription.names();
+  }
+
+  protected interestRouteConfigs(): Iterable<string> {
+    return this.book ? this.book.byRc.keys() : [];
+  }
+
+  /** @internal A virtual host under a route configuration with aliases here changed. */
+  markRouteConfig(routeConfiguration: string): void {
+    if (this.closed || !this.book) return;
+    this.book.staleRc.add(routeConfiguration);
+    this.signal();
+  }
+
+  /** The aliases subscribed on this stream, with the virtual host each resolves to (`null`: none). */
+  aliases(): ReadonlyMap<string, string | null> {
+    return this.book?.target ?? EMPTY_ALIASES;
   }
 
   /**
@@ -614,11 +683,62 @@ export class DeltaWatch extends BaseWatch {
         this.forget(n);
       }
     }
+    if (this.book) this.requestAliases(change);
     if (change.wildcardRemoved || change.globsRemoved.length) this.evictUncovered();
     this.pruneDirty(change);
     if (first || change.wildcardAdded || change.globsAdded.length) this.all = true;
     if (this.pending) this.signal();
     return change;
+  }
+
+  /** VHDS: tracks subscribed names that may be aliases; unsubscribing an alias drops what only it wanted. */
+  private requestAliases(change: SubscriptionChange): void {
+    const book = this.book!;
+    const ch = this.channel;
+    for (const n of change.removed) {
+      if (book.untrack(n)) ch.interestRouteConfig(this, routeConfigurationOf(n)!, false);
+      if (book.target.has(n)) {
+        const old = book.unlink(n);
+        // Unsubscribing an alias stops its updates: the virtual host only it wanted leaves the
+        // stream's state, without a response (as for any unsubscribed name).
+        if (old && !book.byTarget.has(old)) {
+          if (!this.subscription.isExplicit(old)) ch.interest(this, old, false);
+          if (!this.subscription.covers(old)) {
+            this.must.delete(old);
+            this.forget(old);
+          }
+        }
+      } else if (book.byTarget.has(n)) {
+        // A virtual host unsubscribed by name that aliases still resolve to: keep following it.
+        ch.interest(this, n, true);
+        this.must.add(n);
+      }
+    }
+    for (const n of change.added) {
+      if (routeConfigurationOf(n) === undefined) continue;
+      if (book.track(n)) ch.interestRouteConfig(this, routeConfigurationOf(n)!, true);
+      book.pending.add(n);
+    }
+  }
+
+  private link(alias: string, target: string | null): void {
+    const b = this.book!;
+    b.target.set(alias, target);
+    if (target === null) return;
+    let set = b.byTarget.get(target);
+    if (!set) {
+      b.byTarget.set(target, (set = new Set()));
+      this.channel.interest(this, target, true);
+    }
+    set.add(alias);
+  }
+
+  /** Unlinks an alias from its target; drops the channel interest in a target no alias wants. */
+  private unlinkAlias(alias: string): string | null | undefined {
+    const b = this.book!;
+    const old = b.unlink(alias);
+    if (old && !b.byTarget.has(old) && !this.subscription.isExplicit(old)) this.channel.interest(this, old, false);
+    return old;
   }
 
   /**
@@ -628,6 +748,7 @@ export class DeltaWatch extends BaseWatch {
   take(): DeltaUpdate | undefined {
     const view = this.begin();
     if (!view) return undefined;
+    if (this.book) return this.takeVhds(view);
     const sub = this.subscription;
     const heartbeat = this.takeHeartbeat();
     const resources: UpdateResource[] = [];
@@ -668,6 +789,187 @@ export class DeltaWatch extends BaseWatch {
       return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources: beats, removed: [], heartbeat: true };
     }
     return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources, removed, heartbeat: false };
+  }
+
+  /**
+   * `take()` of a VirtualHost watch: names and VHDS aliases.
+   *
+   * Aliases whose resolution may have changed (newly subscribed, or a virtual host of their
+   * route configuration changed) are resolved again through the channel's `VhdsIndex`; an
+   * alias that resolves to another virtual host (or to none) sends the new one with the alias
+   * (or the not-found answer), and the virtual host no subscription wants any more is removed.
+   */
+  private takeVhds(view: ResourceView): DeltaUpdate | undefined {
+    const sub = this.subscription;
+    const book = this.book!;
+    const index = this.channel.vhds!;
+    const heartbeat = this.takeHeartbeat();
+    const resources: UpdateResource[] = [];
+    const removed: string[] = [];
+    const must = this.must;
+    /** Virtual hosts to send even if the client holds their version (their aliases changed). */
+    const forced = new Set<string>();
+    /** Aliases nothing matches, to answer with a resource-less `Resource`. */
+    const unmatched = new Set<string>();
+    /** Names whose state may differ from what the client holds. */
+    const visitAlso = new Set<string>();
+
+    const resolve = book.pending;
+    if (this.all) for (const names of book.byRc.values()) for (const n of names) resolve.add(n);
+    for (const rc of book.staleRc) for (const n of book.byRc.get(rc) ?? []) resolve.add(n);
+    book.staleRc.clear();
+    for (const n of resolve) {
+      if (!sub.isExplicit(n)) continue;
+      const t = view.get(n) ? n : (index.resolve(view, n) ?? null);
+      const had = book.target.has(n);
+      const old = had ? book.target.get(n)! : undefined;
+      if (t === n) {
+        // A resource of that very name: a plain subscription (names are checked before aliases).
+        if (had) {
+          this.unlinkAlias(n);
+          if (old) visitAlso.add(old);
+        }
+        continue;
+      }
+      if (!had || old !== t) {
+        if (had) {
+          this.unlinkAlias(n);
+          if (old) visitAlso.add(old);
+        }
+        this.link(n, t);
+        if (t) forced.add(t);
+        else unmatched.add(n);
+      } else if (must.has(n)) {
+        if (t) forced.add(t);
+        else unmatched.add(n);
+      }
+    }
+    resolve.clear();
+
+    const visit = (n: string) => {
+      if (book.target.has(n)) {
+        // An alias, not a resource: answered through its virtual host or as unmatched. A
+        // resource of that name the client still holds is gone; the not-found answer, when
+        // sent, replaces it (one name may not be both added and removed in a response).
+        if (this.sent.has(n)) {
+          if (!unmatched.has(n)) removed.push(n);
+          this.forget(n);
+        }
+        return;
+      }
+      const e = view.get(n);
+      const aliases = book.byTarget.get(n);
+      const force = must.has(n) || forced.has(n);
+      if (e && (aliases !== undefined || sub.covers(n))) {
+        if (force || this.sent.get(n) !== e.version) {
+          const it = item(n, e);
+          resources.push(aliases ? withAliases(it, aliases) : it);
+          this.recordSent(n, e);
+        }
+      } else if (this.sent.has(n)) {
+        removed.push(n);
+        this.forget(n);
+      } else if (must.has(n) && (this.ctx.reportMissing || sub.coveredImplicitly(n))) {
+        removed.push(n);
+      }
+    };
+    const seen = this.all ? this.coveredNames(view) : new Set(this.dirty);
+    if (this.all) {
+      for (const n of this.sent.keys()) seen.add(n);
+      for (const n of book.byTarget.keys()) seen.add(n);
+    }
+    for (const n of must) seen.add(n);
+    for (const n of forced) seen.add(n);
+    for (const n of visitAlso) seen.add(n);
+    for (const n of seen) visit(n);
+    for (const n of unmatched) {
+      // Envoy's VHDS docs, "Subscribing to Resources": "If a virtual host is requested for which
+      // the management server does not know about, then the management server should respond
+      // with a DeltaDiscoveryResponse in which the resources entry for that virtual host has the
+      // name and aliases set to the requested host entry and the resource unpopulated."
+      if (book.target.get(n) === null) resources.push(unmatchedAlias(n));
+    }
+    this.dirty.clear();
+    this.all = false;
+    this.must.clear();
+    if (!resources.length && !removed.length) {
+      if (!heartbeat) return undefined;
+      const beats = this.heartbeats(view);
+      if (!beats.length) return undefined;
+      return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources: beats, removed: [], heartbeat: true };
+    }
+    return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources, removed, heartbeat: false };
+  }
+}
+
+const EMPTY_ALIASES: ReadonlyMap<string, string | null> = new Map();
+
+/** The item of a virtual host sent for aliases: the shared item plus this stream's aliases. */
+function withAliases(it: UpdateResource, aliases: ReadonlySet<string>): UpdateResource {
+  return Object.freeze({ ...it, aliases: [...aliases].sort() });
+}
+
+/** The answer to an alias no virtual host matches: its name and alias, no resource. */
+function unmatchedAlias(alias: string): UpdateResource {
+  return Object.freeze({ name: alias, version: '', bytes: NO_BYTES, aliases: [alias], absent: true });
+}
+
+/**
+ * The VHDS alias state of one delta watch.
+ *
+ * - `byRc`: the subscribed names that could be aliases (`<rc>/<x>`), by route configuration:
+ *   what to resolve again when a virtual host of that route configuration changes.
+ * - `target`: each name currently handled as an alias → the virtual host resource it resolves
+ *   to, or `null` when none matches.
+ * - `byTarget`: virtual host → the aliases resolving to it (its `Resource.aliases`).
+ *
+ * @internal
+ */
+class AliasBook {
+  readonly byRc = new Map<string, Set<string>>();
+  readonly target = new Map<string, string | null>();
+  readonly byTarget = new Map<string, Set<string>>();
+  /** Names to resolve at the next take (newly subscribed). */
+  readonly pending = new Set<string>();
+  /** Route configurations whose virtual hosts changed since the last take. */
+  readonly staleRc = new Set<string>();
+
+  get dirty(): boolean {
+    return this.pending.size > 0 || this.staleRc.size > 0;
+  }
+
+  /** Tracks a subscribed name; true when it is the first under its route configuration. */
+  track(name: string): boolean {
+    const rc = routeConfigurationOf(name)!;
+    let set = this.byRc.get(rc);
+    const first = !set;
+    if (!set) this.byRc.set(rc, (set = new Set()));
+    set.add(name);
+    return first;
+  }
+
+  /** Stops tracking a name; true when it was the last under its route configuration. */
+  untrack(name: string): boolean {
+    this.pending.delete(name);
+    const rc = routeConfigurationOf(name);
+    if (rc === undefined) return false;
+    const set = this.byRc.get(rc);
+    if (!set?.delete(name) || set.size) return false;
+    this.byRc.delete(rc);
+    return true;
+  }
+
+  /** Unlinks an alias; returns what it resolved to (`undefined` when it was no alias). */
+  unlink(alias: string): string | null | undefined {
+    if (!this.target.has(alias)) return undefined;
+    const old = this.target.get(alias)!;
+    this.target.delete(alias);
+    if (old !== null) {
+      const set = this.byTarget.get(old)!;
+      set.delete(alias);
+      if (!set.size) this.byTarget.delete(old);
+    }
+    return old;
   }
 }
 

@@ -49,7 +49,7 @@ let numbers:
       controlPlane: Record<'identifier', number>;
       response: Record<'version_info' | 'resources' | 'canary' | 'type_url' | 'nonce' | 'control_plane', number>;
       delta: Record<'system_version_info' | 'resources' | 'type_url' | 'removed_resources' | 'nonce' | 'control_plane', number>;
-      resource: Record<'name' | 'version' | 'resource' | 'ttl', number>;
+      resource: Record<'name' | 'aliases' | 'version' | 'resource' | 'ttl', number>;
     }
   | undefined;
 
@@ -61,7 +61,7 @@ function fields(): NonNullable<typeof numbers> {
     controlPlane: fieldNumbers('envoy.config.core.v3.ControlPlane', ['identifier']),
     response: fieldNumbers('envoy.service.discovery.v3.DiscoveryResponse', ['version_info', 'resources', 'canary', 'type_url', 'nonce', 'control_plane']),
     delta: fieldNumbers('envoy.service.discovery.v3.DeltaDiscoveryResponse', ['system_version_info', 'resources', 'type_url', 'removed_resources', 'nonce', 'control_plane']),
-    resource: fieldNumbers('envoy.service.discovery.v3.Resource', ['name', 'version', 'resource', 'ttl']),
+    resource: fieldNumbers('envoy.service.discovery.v3.Resource', ['name', 'aliases', 'version', 'resource', 'ttl']),
   };
   return numbers;
 }
@@ -100,6 +100,22 @@ export interface WireResource {
    * @default false
    */
   readonly heartbeat?: boolean;
+  /**
+   * Delta only: `Resource.aliases`, the other names the resource goes by (VHDS: the
+   * `<rc name>/<host>` aliases the client subscribed to that resolved to this virtual host).
+   *
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#resource-names
+   * @default undefined (none)
+   */
+  readonly aliases?: readonly string[];
+  /**
+   * Delta only: the `Resource` has no `resource` field. VHDS answers an alias no virtual host
+   * matches this way, with `name` and `aliases` set to the alias.
+   *
+   * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds#subscribing-to-resources
+   * @default false
+   */
+  readonly absent?: boolean;
 }
 
 /** A state-of-the-world `DiscoveryResponse` before framing. */
@@ -160,8 +176,9 @@ function writeControlPlane(w: Writer, no: number, identifier: string | undefined
 function writeEnvelopeBody(w: Writer, typeUrl: string, r: WireResource): void {
   const f = fields().resource;
   str(w, f.name, r.name);
+  if (r.aliases) for (const a of r.aliases) tag(w, f.aliases, LDELIM).string(a);
   str(w, f.version, r.version);
-  if (!r.heartbeat) writeAny(w, f.resource, typeUrl, r.bytes);
+  if (!r.heartbeat && !r.absent) writeAny(w, f.resource, typeUrl, r.bytes);
   if (r.ttl) writeDuration(w, f.ttl, r.ttl);
 }
 
@@ -207,7 +224,8 @@ export function encodeDiscoveryResponse(r: SotwResponse): Buffer {
  *
  * Every resource goes in a `discovery.v3.Resource` with its `name` and `version` (the content
  * hash the client echoes back in `initial_resource_versions` on reconnect), its bytes as the
- * `value` of the inner `Any`, and its TTL if it has one.
+ * `value` of the inner `Any`, its TTL if it has one, and its `aliases` (VHDS) if it has any; a
+ * resource marked `absent` (a VHDS alias nothing matches) goes without the `resource` field.
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-docs/xds_protocol#incremental-xds
  */
