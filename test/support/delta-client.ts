@@ -15,7 +15,7 @@
  */
 import { ResponseQueue } from './response-queue.js';
 import * as grpc from '@grpc/grpc-js';
-import { ADS_SERVICE, xdsServiceDefinition } from '../../src/server/index.js';
+import { ADS_SERVICE, XDS_METHODS, xdsServiceDefinition } from '../../src/server/index.js';
 import { unpack, type envoy } from 'xdskit';
 
 type Node = envoy.config.core.v3.Node;
@@ -44,6 +44,8 @@ export interface HeldResource {
   resource: unknown;
   /** Its bytes as received. */
   bytes: Buffer;
+  /** `Resource.aliases` as received (VHDS), when the response listed any. */
+  aliases?: string[];
 }
 
 /** Options of {@link DeltaClient}. */
@@ -60,6 +62,12 @@ export interface DeltaClientOptions {
   decode?: boolean;
   /** An existing client (channel) to open the stream on. */
   client?: grpc.Client;
+  /**
+   * A per-type discovery service to stream from instead of ADS (its `Delta*` method), e.g.
+   * `envoy.service.route.v3.VirtualHostDiscoveryService`.
+   * @default ADS (DeltaAggregatedResources)
+   */
+  service?: string;
 }
 
 /** One received response, with the time it arrived. */
@@ -87,6 +95,8 @@ export class DeltaClient {
 
   private client: grpc.Client;
   private ownsClient: boolean;
+  /** The delta method streamed: DeltaAggregatedResources, or the given service's Delta* method. */
+  private readonly method: string;
   private call!: grpc.ClientDuplexStream<DeltaRequest, DeltaResponse>;
   private firstOnStream = true;
   private readonly queue = new ResponseQueue<Received>((r) => r.response.typeUrl);
@@ -96,7 +106,12 @@ export class DeltaClient {
     readonly options: DeltaClientOptions = {},
   ) {
     this.ownsClient = !options.client;
-    this.client = options.client ?? new Ads(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions);
+    const service = options.service;
+    const delta = service ? XDS_METHODS.find((m) => m.service === service && m.kind === 'delta') : undefined;
+    if (service && !delta) throw new Error(`${service} has no delta method`);
+    this.method = delta?.method ?? 'DeltaAggregatedResources';
+    const Client = service ? grpc.makeGenericClientConstructor(xdsServiceDefinition(service), service) : Ads;
+    this.client = options.client ?? new Client(address, options.credentials ?? grpc.credentials.createInsecure(), options.channelOptions);
     this.open();
   }
 
@@ -104,7 +119,7 @@ export class DeltaClient {
     this.firstOnStream = true;
     this.status = undefined;
     this.queue.reopen();
-    const call = (this.client as any).DeltaAggregatedResources(metadata ?? new grpc.Metadata()) as grpc.ClientDuplexStream<DeltaRequest, DeltaResponse>;
+    const call = (this.client as any)[this.method](metadata ?? new grpc.Metadata()) as grpc.ClientDuplexStream<DeltaRequest, DeltaResponse>;
     this.call = call;
     this.ended = new Promise((resolve) => {
       call.on('status', (s: grpc.StatusObject) => {
@@ -179,7 +194,7 @@ export class DeltaClient {
       for (const r of response.resources ?? []) {
         const bytes = Buffer.from(r.resource?.value ?? []);
         const resource = this.options.decode === false || !r.resource ? undefined : unpack(r.resource);
-        held.set(r.name ?? '', { version: r.version ?? '', resource, bytes });
+        held.set(r.name ?? '', { version: r.version ?? '', resource, bytes, ...(r.aliases?.length ? { aliases: [...r.aliases] } : {}) });
       }
       for (const name of response.removedResources ?? []) held.delete(name);
       if (!this.options.manualAck) this.ack(typeUrl, response.nonce ?? '');
