@@ -37,7 +37,13 @@ import {
 } from './options.js';
 import { parseCidr } from './ip.js';
 
-/** Istio's chain names. */
+/**
+ * Istio's chain names.
+ *
+ * The same names in both tables and both families, so tools and runbooks written for Istio's
+ * `istio-iptables` read the scripts naturally.
+ * @see https://istio.io/latest/docs/ops/deployment/application-requirements/
+ */
 export const IstioChain = Object.freeze({
   /** `nat` (REDIRECT) or `mangle` (TPROXY): inbound TCP from PREROUTING. */
   inbound: 'ISTIO_INBOUND',
@@ -53,7 +59,11 @@ export const IstioChain = Object.freeze({
   tproxy: 'ISTIO_TPROXY',
 });
 
-/** Which script {@link sidecarIptables} writes. */
+/**
+ * Which script {@link sidecarIptables} writes.
+ *
+ * @see https://istio.io/latest/docs/ops/deployment/application-requirements/
+ */
 export interface SidecarIptablesOptions {
   /**
    * The family: `IPv4` gives the `iptables-restore` script, `IPv6` the `ip6tables-restore` one.
@@ -63,11 +73,16 @@ export interface SidecarIptablesOptions {
   family?: IpFamily;
 }
 
-/** Everything that sets up a pod's traffic capture, from {@link sidecarCapture}. */
+/**
+ * Everything that sets up a pod's traffic capture, from {@link sidecarCapture}.
+ *
+ * A script is present for each family of `capture.ipFamilies`; the commands run first.
+ * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig-InboundInterceptionMode
+ */
 export interface SidecarCapture {
-  /** The `iptables-restore` script, when `capture.ipFamilies` has IPv4. */
+  /** The `iptables-restore` script, when `capture.ipFamilies` has IPv4. @default absent for an IPv6-only pod */
   readonly ipv4?: string;
-  /** The `ip6tables-restore` script, when `capture.ipFamilies` has IPv6. */
+  /** The `ip6tables-restore` script, when `capture.ipFamilies` has IPv6. @default absent (IPv4 only) */
   readonly ipv6?: string;
   /**
    * `ip` commands to run in the pod's network namespace before the scripts, for what
@@ -75,7 +90,7 @@ export interface SidecarCapture {
    * (`ip -6 addr add ::6/128 dev lo`); in TPROXY mode, per family, the policy-routing rule and
    * route that deliver marked packets locally (`ip -f inet rule add fwmark 1337 lookup 133`,
    * `ip -f inet route add local default dev lo table 133`, and the same with `-f inet6`).
-   * Empty for the default (IPv4, REDIRECT).
+   * @default [] (IPv4, REDIRECT)
    */
   readonly commands: readonly string[];
 }

@@ -12,10 +12,21 @@
 import { XdsValidationError, show, type Problem } from '../registry/errors.js';
 import { isPort, parseCidr } from './ip.js';
 
-/** An IP family, by Kubernetes's names (`spec.ipFamilies` of a Service). */
+/**
+ * An IP family, by Kubernetes's names (`spec.ipFamilies` of a Service).
+ *
+ * `IPv4` is captured by an `iptables-restore` script, `IPv6` by an `ip6tables-restore` script.
+ * @see https://kubernetes.io/docs/concepts/services-networking/dual-stack/
+ */
 export type IpFamily = 'IPv4' | 'IPv6';
 
-/** How inbound traffic reaches the proxy: NAT (`REDIRECT`) or transparent proxying (`TPROXY`). */
+/**
+ * How inbound traffic reaches the proxy: NAT (`REDIRECT`) or transparent proxying (`TPROXY`).
+ *
+ * Istio's `ProxyConfig.interceptionMode` values (without `NONE`: a sidecar without capture needs
+ * no script).
+ * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig-InboundInterceptionMode
+ */
 export type InboundInterceptionMode = 'REDIRECT' | 'TPROXY';
 
 /** The ports the proxy uses (Istio's numbers by default). */
@@ -168,13 +179,20 @@ export const DEFAULT_CAPTURE: CaptureOptions = Object.freeze({
 /** The loopback address the capture rules never redirect (`-d 127.0.0.1/32 -j RETURN`). */
 export const LOCALHOST = '127.0.0.1';
 
-/** The IPv6 loopback address the capture rules never redirect (`-d ::1/128 -j RETURN`). */
+/**
+ * The IPv6 loopback address the capture rules never redirect (`-d ::1/128 -j RETURN`).
+ *
+ * Used in the `ip6tables-restore` script where the IPv4 one has {@link LOCALHOST}.
+ */
 export const LOCALHOST_IPV6 = '::1';
 
 /**
- * TPROXY: the mark the proxy's own connections over `lo` to a non-loopback address get in the
- * `mangle` OUTPUT chain (a pod calling itself through its service), so that ISTIO_INBOUND does
- * not return them like other loopback traffic. Istio's fixed value.
+ * TPROXY: the mark of the proxy's own connections over `lo` to a non-loopback address.
+ *
+ * The `mangle` OUTPUT chain sets it on such connections (a pod calling itself through its
+ * service), so that ISTIO_INBOUND does not return them like other loopback traffic but TPROXYs
+ * them to the inbound listener. Istio's fixed value; `capture.inboundTproxyMark` must differ.
+ * @see https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig-InboundInterceptionMode
  */
 export const TPROXY_OUTBOUND_MARK = 1338;
 
