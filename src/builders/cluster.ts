@@ -50,6 +50,14 @@ export interface UpstreamBindOptions {
   port?: number;
   /** Sets IP_FREEBIND on upstream sockets (bind an address not yet on the host). @default false */
   freebind?: boolean;
+  /**
+   * Source addresses of the other IP family (`extra_source_addresses`, port 0): Envoy binds the
+   * one whose family is the upstream's (e.g. `127.0.0.6` with `["::6"]` for a dual-stack
+   * pod). With Envoy's default local address selector: at most one, of the other family.
+   * @default none
+   * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/address.proto#envoy-v3-api-field-config-core-v3-bindconfig-extra-source-addresses
+   */
+  extraSourceAddresses?: string[];
 }
 
 /**
@@ -552,9 +560,23 @@ export class ClusterBuilder extends MessageBuilder<Cluster> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       fail({ path: 'upstream_bind_config.source_address.port_value', rule: 'port', message: `invalid port ${JSON.stringify(port)}: expected an integer from 0 to 65535`, value: port }, this.label);
     }
+    const extra = options.extraSourceAddresses ?? [];
+    extra.forEach((a, i) => {
+      const path = `upstream_bind_config.extra_source_addresses[${i}].address`;
+      if (!isIP(a)) fail({ path, rule: 'ip', message: `invalid source address ${JSON.stringify(a)}: expected an IP address such as "::6"`, value: a }, this.label);
+      // Envoy's default local address selector: two addresses at most, of different IP families.
+      const why =
+        i > 0
+          ? 'takes at most one extra source address'
+          : isIP(a) === isIP(address)
+            ? `takes one source address per IP family, and ${JSON.stringify(address)} is already the ${isIP(address) === 4 ? 'IPv4' : 'IPv6'} one`
+            : undefined;
+      if (why) fail({ path, rule: 'upstream_bind', message: `extra source address ${JSON.stringify(a)}: envoy's default local address selector ${why}`, value: a }, this.label);
+    });
     this.draft.upstreamBindConfig = {
       sourceAddress: { address, portSpecifier: { $case: 'portValue', portValue: port } },
       ...(options.freebind ? { freebind: true } : {}),
+      ...(extra.length ? { extraSourceAddresses: extra.map((a) => ({ address: { address: a, portSpecifier: { $case: 'portValue' as const, portValue: 0 } } })) } : {}),
     };
     return this;
   }

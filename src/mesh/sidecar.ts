@@ -520,12 +520,7 @@ function withProtocol(c: ClusterBuilder, protocol: MeshProtocol): ClusterBuilder
 function bound(c: ClusterBuilder, mesh: MeshOptions): ClusterBuilder {
   const { capture } = mesh;
   const [primary, ...others] = capture.ipFamilies.map((f) => (f === 'IPv4' ? capture.inboundPassthroughSource : capture.inboundPassthroughSourceIpv6));
-  c.upstreamBindConfig(primary!);
-  if (!others.length) return c;
-  // ClusterBuilder.upstreamBindConfig has no option for extra source addresses yet.
-  return c.with((m) => {
-    m.upstreamBindConfig!.extraSourceAddresses = others.map((address) => ({ address: { address, portSpecifier: { $case: 'portValue', portValue: 0 } } }));
-  });
+  return c.upstreamBindConfig(primary!, others.length ? { extraSourceAddresses: others } : {});
 }
 
 function upstreamAlpn(protocol: MeshProtocol): readonly string[] {

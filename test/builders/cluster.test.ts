@@ -185,6 +185,21 @@ describe('clusters', () => {
     expect(() => cluster('in').upstreamBindConfig('10.0.0.1', { port: 70000 })).toThrow('invalid port 70000: expected an integer from 0 to 65535 (rule: port)');
   });
 
+  it('bind to one source address per IP family with extraSourceAddresses', () => {
+    expect(json(cluster('in').upstreamBindConfig('127.0.0.6', { extraSourceAddresses: ['::6'] }).build()).upstream_bind_config).toEqual({
+      source_address: { address: '127.0.0.6', port_value: 0 },
+      extra_source_addresses: [{ address: { address: '::6', port_value: 0 } }],
+    });
+  });
+
+  it('rejects an extra source address of the same family, a second one, or one that is not an IP', () => {
+    expect(() => cluster('in').upstreamBindConfig('127.0.0.6', { extraSourceAddresses: ['127.0.0.7'] })).toThrow(
+      'cluster "in": upstream_bind_config.extra_source_addresses[0].address: extra source address "127.0.0.7": envoy\'s default local address selector takes one source address per IP family, and "127.0.0.6" is already the IPv4 one (rule: upstream_bind)',
+    );
+    expect(() => cluster('in').upstreamBindConfig('127.0.0.6', { extraSourceAddresses: ['::6', '::7'] })).toThrow('takes at most one extra source address (rule: upstream_bind)');
+    expect(() => cluster('in').upstreamBindConfig('127.0.0.6', { extraSourceAddresses: ['six'] })).toThrow('invalid source address "six": expected an IP address such as "::6" (rule: ip)');
+  });
+
   it('configure the ORIGINAL_DST load balancer: port override, destination from a header', () => {
     const hbone = cluster('connect_originate').originalDst({ upstreamPortOverride: 15008 }).build();
     expect(json(hbone)).toEqual({ name: 'connect_originate', type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', original_dst_lb_config: { upstream_port_override: 15008 } });
