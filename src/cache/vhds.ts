@@ -42,7 +42,12 @@ export function parseVhdsName(name: string): { readonly routeConfiguration: stri
   return { routeConfiguration: name.slice(0, i), last: name.slice(i + 1) };
 }
 
-/** The route configuration part of a VHDS name (before the last `/`), or undefined. @internal */
+/**
+ * The route configuration part of a VHDS name (before the last `/`), or undefined.
+ *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds#virtual-host-resource-naming-convention
+ * @internal
+ */
 export function routeConfigurationOf(name: string): string | undefined {
   const i = name.lastIndexOf('/');
   return i < 0 ? undefined : name.slice(0, i);
@@ -186,6 +191,7 @@ function domainsOf(message: unknown): string[] {
  * Built on first use in one pass over the view, then kept up to date from the names each
  * update changed: O(changed), not a scan of every virtual host per request.
  *
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds
  * @internal
  */
 export class VhdsIndex {

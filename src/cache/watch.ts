@@ -651,7 +651,12 @@ export class DeltaWatch extends BaseWatch {
     this.signal();
   }
 
-  /** The aliases subscribed on this stream, with the virtual host each resolves to (`null`: none). */
+  /**
+   * The VHDS aliases subscribed on this stream, with the virtual host each resolves to (`null`:
+   * none matches). Empty for every type but VirtualHost.
+   *
+   * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/vhds
+   */
   aliases(): ReadonlyMap<string, string | null> {
     return this.book?.target ?? EMPTY_ALIASES;
   }
