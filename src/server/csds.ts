@@ -161,9 +161,15 @@ function configsOf(slot: TypeSlot<SotwWatch | DeltaWatch>, withContents: boolean
     if (nack) c.errorState = { details: nack.error, versionInfo: nack.version, lastUpdateAttempt: timestamp(nack.at.getTime()) };
     out.push(c);
   }
+  // VHDS aliases (`<route config>/<host>`) were answered with the virtual host they resolve to,
+  // listed above under its own name, or with a "does not exist" answer.
+  const aliases = 'aliases' in watch ? watch.aliases() : undefined;
   for (const name of watch.subscription.names()) {
     if (sent.has(name)) continue;
-    out.push({ typeUrl: slot.typeUrl, name, configStatus: ConfigStatus.NOT_SENT, clientStatus: ClientResourceStatus.REQUESTED });
+    const target = aliases?.get(name);
+    if (target !== undefined && target !== null && sent.has(target)) continue;
+    const clientStatus = target === null ? ClientResourceStatus.DOES_NOT_EXIST : ClientResourceStatus.REQUESTED;
+    out.push({ typeUrl: slot.typeUrl, name, configStatus: ConfigStatus.NOT_SENT, clientStatus });
   }
   return out;
 }

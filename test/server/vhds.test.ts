@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TypeUrl, type envoy } from 'xdskit';
 import { Snapshot, SnapshotCache, vhdsAlias } from 'xdskit/cache';
-import { createXdsServer, type AckEvent, type NackEvent, type XdsServer } from 'xdskit/server';
+import * as grpc from '@grpc/grpc-js';
+import { createXdsServer, CSDS_SERVICE, xdsServiceDefinition, type AckEvent, type NackEvent, type XdsServer } from 'xdskit/server';
 import { DeltaClient, type DeltaClientOptions, type Received } from '../support/delta-client.js';
 import { until } from '../support/wait.js';
 
@@ -42,7 +43,7 @@ async function start(virtualHosts: VirtualHost[]) {
     clients.push(c);
     return c;
   };
-  return { cache, events, connect };
+  return { cache, events, connect, port };
 }
 
 /** The resources of a response as name → aliases, with `absent` when the Resource had no `resource`. */
@@ -126,5 +127,27 @@ describe('VHDS over delta ADS on 127.0.0.1', () => {
       { name: 'local/api', aliases: ['local/api.example.com:8080'] },
       { name: 'local/api.example.com', aliases: ['local/api.example.com'], absent: true },
     ]);
+  });
+
+  it('reports aliases in CSDS under the virtual host they resolve to, and unresolved ones as DOES_NOT_EXIST', async () => {
+    const { connect, events, port } = await start([vh('api', ['api.example.com'])]);
+    const c = connect();
+    c.subscribe(VHDS, ['local/api.example.com', 'local/nowhere.net']);
+    await c.next(VHDS);
+    await until(() => events.acks.length === 1);
+    const Csds = grpc.makeGenericClientConstructor(xdsServiceDefinition(CSDS_SERVICE), 'csds');
+    const client = new Csds(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const res = await new Promise<any>((resolve, reject) => (client as any).FetchClientStatus({}, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
+      const rows = res.config[0].genericXdsConfigs.map((g: any) => [g.name, g.configStatus, g.clientStatus]);
+      // SYNCED/ACKED for the virtual host; NOT_SENT/DOES_NOT_EXIST for the alias nothing matches;
+      // no separate row for the alias that resolved.
+      expect(rows).toEqual([
+        ['local/api', 1, 3],
+        ['local/nowhere.net', 2, 2],
+      ]);
+    } finally {
+      client.close();
+    }
   });
 });
