@@ -17,6 +17,8 @@
 import _m0 from 'protobufjs/minimal.js';
 
 const LongBits = _m0.util.LongBits;
+/** A decimal integer string, optionally negative, without leading `+` or spaces. */
+const SMALL_DECIMAL = /^-?\d+$/;
 
 /** The 64-bit value a generated encoder passes (decimal string, number, or Long). */
 type Int64 = string | number | { low: number; high: number; unsigned?: boolean };
@@ -95,8 +97,16 @@ export class BufferWriter {
 
   /** A varint of a 64-bit value (`int64` and `uint64` fields: decimal strings, numbers or Longs). */
   uint64(value: Int64): this {
-    if (typeof value === 'number' && value >= 0 && value <= 0xffffffff && Number.isInteger(value)) return this.uint32(value);
-    const bits = LongBits.from(value as never);
+    let n = value;
+    // Decimal strings of up to 15 digits (Durations' seconds, most int64 fields) are exact as
+    // numbers: no Long parse. Longer or odd strings go through protobufjs's LongBits.
+    if (typeof n === 'string' && n.length <= 15 && SMALL_DECIMAL.test(n)) n = Number(n);
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      if (n >= 0 && n <= 0xffffffff) return this.uint32(n);
+      const bits = LongBits.fromNumber(n);
+      return this.varint64(bits.lo, bits.hi);
+    }
+    const bits = LongBits.from(n as never);
     return this.varint64(bits.lo, bits.hi);
   }
 
