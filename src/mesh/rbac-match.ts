@@ -27,13 +27,12 @@
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/rbac/v3/rbac.proto
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto#envoy-v3-api-msg-config-route-v3-headermatcher
  */
-import { RE2JS } from 're2js';
+import { matchString as sharedMatchString, matchValue, regexFullMatch, structValueAt, UnsupportedMatcherError } from '../registry/matchers.js';
 import type { Permission, Policy, Principal, RBAC } from '../gen/envoy/config/rbac/v3/rbac.js';
 import type { CidrRange } from '../gen/envoy/config/core/v3/address.js';
 import type { HeaderMatcher } from '../gen/envoy/config/route/v3/route_components.js';
 import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
 import type { MetadataMatcher } from '../gen/envoy/type/matcher/v3/metadata.js';
-import type { ValueMatcher } from '../gen/envoy/type/matcher/v3/value.js';
 import { cidrContains, parseCidr, parseIp } from './ip.js';
 
 /**
@@ -136,37 +135,16 @@ export class RbacEvaluationError extends Error {
   override readonly name = 'RbacEvaluationError';
 }
 
-const regexCache = new Map<string, RE2JS>();
-function fullMatch(pattern: string, value: string): boolean {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    re = RE2JS.compile(pattern);
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return re.matcher(value).matches();
-}
-
-/** True when the string matcher accepts the value. */
+/**
+ * True when the string matcher accepts the value (the registry's `matchString`; a `custom`
+ * extension is an {@link RbacEvaluationError}).
+ */
 export function matchString(m: StringMatcher, value: string): boolean {
-  const p = m.matchPattern;
-  if (!p) return false;
-  const ic = m.ignoreCase === true;
-  const v = ic ? value.toLowerCase() : value;
-  const lc = (s: string) => (ic ? s.toLowerCase() : s);
-  switch (p.$case) {
-    case 'exact':
-      return v === lc(p.exact);
-    case 'prefix':
-      return v.startsWith(lc(p.prefix));
-    case 'suffix':
-      return v.endsWith(lc(p.suffix));
-    case 'contains':
-      return v.includes(lc(p.contains));
-    case 'safeRegex':
-      return fullMatch(p.safeRegex.regex ?? '', value);
-    case 'custom':
-      throw new RbacEvaluationError(`string matcher extension ${p.custom.name ?? ''} cannot be evaluated`);
+  try {
+    return sharedMatchString(m, value);
+  } catch (e) {
+    if (e instanceof UnsupportedMatcherError) throw new RbacEvaluationError(e.message);
+    throw e;
   }
 }
 
@@ -197,7 +175,7 @@ function matchHeader(m: HeaderMatcher, ctx: Ctx): boolean {
         result = value.includes(spec.containsMatch);
         break;
       case 'safeRegexMatch':
-        result = fullMatch(spec.safeRegexMatch.regex ?? '', value);
+        result = regexFullMatch(spec.safeRegexMatch.regex ?? '', value);
         break;
       case 'stringMatch':
         result = matchString(spec.stringMatch, value);
@@ -219,44 +197,11 @@ function matchCidr(range: CidrRange, address: string | undefined): boolean {
   return ip !== undefined && r !== undefined && cidrContains(r, ip);
 }
 
-function isPrimitive(v: unknown): boolean {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-}
-
 /** True when the value matcher accepts a metadata value (`undefined` when the path is absent). */
-export function matchValue(m: ValueMatcher, v: unknown): boolean {
-  const p = m.matchPattern;
-  if (!p) return false;
-  switch (p.$case) {
-    case 'nullMatch':
-      return v === null;
-    case 'doubleMatch': {
-      if (typeof v !== 'number') return false;
-      const d = p.doubleMatch.matchPattern;
-      if (!d) return false;
-      return d.$case === 'exact' ? v === d.exact : v >= (d.range.start ?? 0) && v < (d.range.end ?? 0);
-    }
-    case 'stringMatch':
-      return typeof v === 'string' && matchString(p.stringMatch, v);
-    case 'boolMatch':
-      return typeof v === 'boolean' && v === p.boolMatch;
-    case 'presentMatch':
-      return p.presentMatch && isPrimitive(v);
-    case 'listMatch': {
-      const one = p.listMatch.matchPattern?.oneOf;
-      return Array.isArray(v) && one !== undefined && v.some((x) => matchValue(one, x));
-    }
-    case 'orMatch':
-      return (p.orMatch.valueMatchers ?? []).some((x) => matchValue(x, v));
-  }
-}
+export { matchValue };
 
 function matchMetadata(m: MetadataMatcher, ctx: Ctx): boolean {
-  let v: unknown = ctx.metadata[m.filter ?? ''];
-  for (const seg of m.path ?? []) {
-    const key = seg.segment?.key;
-    v = v !== null && typeof v === 'object' && !Array.isArray(v) && key !== undefined ? (v as Record<string, unknown>)[key] : undefined;
-  }
+  const v = structValueAt(ctx.metadata[m.filter ?? ''], m.path ?? []);
   const r = m.value ? matchValue(m.value, v) : false;
   return m.invert ? !r : r;
 }

@@ -15,15 +15,14 @@
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/service/status/v3/csds.proto
  */
-import { RE2JS } from 're2js';
 import * as grpc from '@grpc/grpc-js';
 import type { ClientConfig, ClientConfig_GenericXdsConfig, ClientStatusRequest, ClientStatusResponse } from '../gen/envoy/service/status/v3/csds.js';
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import type { StringMatcher } from '../gen/envoy/type/matcher/v3/string.js';
-import type { StructMatcher_PathSegment } from '../gen/envoy/type/matcher/v3/struct.js';
 import type { ValueMatcher } from '../gen/envoy/type/matcher/v3/value.js';
 import type { DeltaWatch, SotwWatch } from '../cache/watch.js';
 import { TypeUrl } from '../registry/type-urls.js';
+import { matchString, matchValue, structValueAt } from '../registry/matchers.js';
 import { checkNode, peerOf, type AuthorizeResult, type Peer } from './auth.js';
 import { StreamError, type ServerContext, type TypeSlot, type XdsStream } from './stream.js';
 
@@ -35,102 +34,56 @@ const ConfigStatus = { SYNCED: 1, NOT_SENT: 2, STALE: 3, ERROR: 4 } as const;
 /** `envoy.admin.v3.ClientResourceStatus` values. */
 const ClientResourceStatus = { REQUESTED: 1, DOES_NOT_EXIST: 2, ACKED: 3, NACKED: 4 } as const;
 
+/** A CSDS request's string matcher on a value; a matcher xdskit cannot run is INVALID_ARGUMENT. */
 function stringMatch(m: StringMatcher, value: string): boolean {
-  const p = m.matchPattern;
-  if (!p) return true;
-  const ic = m.ignoreCase === true;
-  const v = ic ? value.toLowerCase() : value;
-  const norm = (s: string) => (ic ? s.toLowerCase() : s);
-  switch (p.$case) {
-    case 'exact':
-      return v === norm(p.exact);
-    case 'prefix':
-      return v.startsWith(norm(p.prefix));
-    case 'suffix':
-      return v.endsWith(norm(p.suffix));
-    case 'contains':
-      return v.includes(norm(p.contains));
-    case 'safeRegex': {
-      let re: RE2JS;
-      try {
-        re = RE2JS.compile(p.safeRegex.regex ?? '');
-      } catch (e) {
-        throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: invalid regex ${JSON.stringify(p.safeRegex.regex)}: ${(e as Error).message}`);
-      }
-      return re.matches(value);
-    }
-    default:
-      throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: string matcher ${p.$case} is not supported`);
+  try {
+    return matchString(m, value);
+  } catch (e) {
+    const p = m.matchPattern;
+    const what = p?.$case === 'safeRegex' ? `invalid regex ${JSON.stringify(p.safeRegex.regex)}` : `string matcher ${p?.$case}`;
+    throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: ${what}: ${(e as Error).message}`);
   }
 }
 
 /**
- * The value a StructMatcher's path leads to in a Struct (ts-proto gives Structs as plain
- * objects), or undefined when it leads nowhere: a missing key, or a key into a value that is not
- * a Struct.
+ * Refuses a request's value matcher that matches nothing by construction (no pattern, a double
+ * matcher without range or exact, a list matcher without one_of), anywhere inside it.
  */
-function valueAt(struct: unknown, path: readonly StructMatcher_PathSegment[]): unknown {
-  let v = struct;
-  for (const seg of path) {
-    const key = seg.segment?.$case === 'key' ? seg.segment.key : undefined;
-    if (key === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
-}
-
-/**
- * Envoy's ValueMatcher on a google.protobuf.Value (`undefined` = no value there): each matcher
- * only matches a value of its own kind; `present_match: true` matches any value, `false` none;
- * a list matches when one of its items does; `or_match` when one of its matchers does.
- *
- * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/type/matcher/v3/value.proto
- */
-function valueMatches(m: ValueMatcher | undefined, v: unknown): boolean {
+function checkValueMatcher(m: ValueMatcher | undefined): void {
+  const bad = (what: string): never => {
+    throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: node_metadatas: ${what}`);
+  };
   const p = m?.matchPattern;
-  if (!p) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a value matcher needs one of null_match, double_match, string_match, bool_match, present_match, list_match, or_match');
-  switch (p.$case) {
-    case 'nullMatch':
-      return v === null;
-    case 'doubleMatch': {
-      if (typeof v !== 'number') return false;
-      const d = p.doubleMatch.matchPattern;
-      if (d?.$case === 'exact') return v === d.exact;
-      if (d?.$case === 'range') return (d.range.start ?? 0) <= v && v < (d.range.end ?? 0);
-      throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a double matcher needs range or exact');
-    }
-    case 'stringMatch':
-      return typeof v === 'string' && stringMatch(p.stringMatch, v);
-    case 'boolMatch':
-      return typeof v === 'boolean' && v === p.boolMatch;
-    case 'presentMatch':
-      return p.presentMatch && v !== undefined;
-    case 'listMatch': {
-      const one = p.listMatch.matchPattern?.$case === 'oneOf' ? p.listMatch.matchPattern.oneOf : undefined;
-      if (!one) throw new StreamError(grpc.status.INVALID_ARGUMENT, 'node_matchers: node_metadatas: a list matcher needs one_of');
-      return Array.isArray(v) && v.some((x) => valueMatches(one, x));
-    }
-    case 'orMatch':
-      return (p.orMatch.valueMatchers ?? []).some((x) => valueMatches(x, v));
-    default:
-      throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: node_metadatas: value matcher ${(p as { $case: string }).$case} is not supported`);
-  }
+  if (!p) bad('a value matcher needs one of null_match, double_match, string_match, bool_match, present_match, list_match, or_match');
+  else if (p.$case === 'doubleMatch' && !p.doubleMatch.matchPattern) bad('a double matcher needs range or exact');
+  else if (p.$case === 'listMatch') {
+    if (!p.listMatch.matchPattern) bad('a list matcher needs one_of');
+    else checkValueMatcher(p.listMatch.matchPattern.oneOf);
+  } else if (p.$case === 'orMatch') for (const x of p.orMatch.valueMatchers ?? []) checkValueMatcher(x);
 }
 
 /**
  * Whether a request's `node_matchers` select a node: any matcher may (none given: every node);
  * a matcher selects a node when its `node_id` matches the node's id and every one of its
- * `node_metadatas` matches the node's metadata.
+ * `node_metadatas` matches the node's metadata (Envoy's StructMatcher: a path of keys into the
+ * Struct, and a ValueMatcher on what it leads to).
  *
  * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/type/matcher/v3/node.proto
  */
 function nodeMatches(req: ClientStatusRequest, node: Node): boolean {
   const matchers = req.nodeMatchers ?? [];
   if (!matchers.length) return true;
+  for (const m of matchers) for (const sm of m.nodeMetadatas ?? []) checkValueMatcher(sm.value);
   return matchers.some(
     (m) =>
       (!m.nodeId || stringMatch(m.nodeId, node.id ?? '')) &&
-      (m.nodeMetadatas ?? []).every((sm) => valueMatches(sm.value, valueAt(node.metadata, sm.path ?? []))),
+      (m.nodeMetadatas ?? []).every((sm) => {
+        try {
+          return matchValue(sm.value!, structValueAt(node.metadata, sm.path ?? []));
+        } catch (e) {
+          throw new StreamError(grpc.status.INVALID_ARGUMENT, `node_matchers: node_metadatas: ${(e as Error).message}`);
+        }
+      }),
   );
 }
 

@@ -81,12 +81,14 @@ describe('CSDS', () => {
     expect(await ids({ path: path('tags'), value: { matchPattern: { $case: 'listMatch', listMatch: { matchPattern: { $case: 'oneOf', oneOf: { matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'canary' } } } } } } } } })).toEqual(['envoy-1']);
     expect(await ids({ path: path('debug'), value: { matchPattern: { $case: 'nullMatch', nullMatch: {} } } })).toEqual(['envoy-2']);
     expect(await ids({ path: path('debug'), value: { matchPattern: { $case: 'boolMatch', boolMatch: true } } })).toEqual(['envoy-1']);
-    expect(await ids({ path: path('tier'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual(['envoy-1', 'envoy-2']);
+    expect(await ids({ path: path('region'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual(['envoy-1', 'envoy-2']);
+    // present_match: "If the path is referring to a non-primitive value, the result is always not matched."
+    expect(await ids({ path: path('tier'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual([]);
     expect(await ids({ path: path('tier', 'level', 'deeper'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } })).toEqual([]);
     expect(
       await ids(
         { path: path('region'), value: { matchPattern: { $case: 'orMatch', orMatch: { valueMatchers: [{ matchPattern: { $case: 'stringMatch', stringMatch: { matchPattern: { $case: 'exact', exact: 'us' } } } }, { matchPattern: { $case: 'boolMatch', boolMatch: true } }] } } } },
-        { path: path('tags'), value: { matchPattern: { $case: 'presentMatch', presentMatch: true } } },
+        { path: path('tags'), value: { matchPattern: { $case: 'listMatch', listMatch: { matchPattern: { $case: 'oneOf', oneOf: { matchPattern: { $case: 'presentMatch', presentMatch: true } } } } } } },
       ),
     ).toEqual(['envoy-2']);
     const both = await fetch({
