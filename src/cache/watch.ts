@@ -784,6 +784,14 @@ export class DeltaWatch extends BaseWatch {
       for (const n of this.dirty) visit(n, true);
       for (const n of must) if (!this.dirty.has(n)) visit(n, undefined);
     }
+    return this.finishTake(view, resources, removed, heartbeat);
+  }
+
+  /**
+   * Ends a `take()`: clears what it consumed and gives the update — the resources and removals,
+   * or, when there are none and a heartbeat is due, the heartbeat resources — or undefined.
+   */
+  private finishTake(view: ResourceView, resources: UpdateResource[], removed: string[], heartbeat: boolean): DeltaUpdate | undefined {
     this.dirty.clear();
     this.all = false;
     this.must.clear();
@@ -894,16 +902,7 @@ export class DeltaWatch extends BaseWatch {
       // name and aliases set to the requested host entry and the resource unpopulated."
       if (book.target.get(n) === null) resources.push(unmatchedAlias(n));
     }
-    this.dirty.clear();
-    this.all = false;
-    this.must.clear();
-    if (!resources.length && !removed.length) {
-      if (!heartbeat) return undefined;
-      const beats = this.heartbeats(view);
-      if (!beats.length) return undefined;
-      return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources: beats, removed: [], heartbeat: true };
-    }
-    return { kind: 'delta', typeUrl: this.typeUrl, systemVersionInfo: view.version, resources, removed, heartbeat: false };
+    return this.finishTake(view, resources, removed, heartbeat);
   }
 }
 
