@@ -96,16 +96,22 @@ let copiedAnys: Map<object, Source> | undefined;
  */
 export function deepCopy<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return copyArray(value) as T;
-  if (ArrayBuffer.isView(value)) return Buffer.from(value as unknown as Uint8Array) as T;
-  return copyObject(value as unknown as Record<string, unknown>) as T;
+  return copyValue(value) as T;
+}
+
+/** A copy of an object value: an array, bytes, a plain object or a class instance. */
+function copyValue(value: object): unknown {
+  if (Array.isArray(value)) return copyArray(value);
+  if (ArrayBuffer.isView(value)) return Buffer.from(value as unknown as Uint8Array);
+  return copyObject(value as Record<string, unknown>);
 }
 
 function copyArray(value: unknown[]): unknown[] {
-  const out = new Array(value.length);
-  for (let i = 0; i < value.length; i++) {
+  const n = value.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
     const v = value[i];
-    out[i] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+    out[i] = typeof v === 'object' && v !== null ? copyValue(v) : v;
   }
   return out;
 }
@@ -118,11 +124,15 @@ function copyObject(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
+    // Only an object with a `typeUrl` can be an Any a builder packed (see SOURCE): the symbol
+    // lookup is skipped for every other object.
+    let any = false;
     for (const k in value) {
       const v = value[k];
-      if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+      if (k === 'typeUrl') any = true;
+      if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? copyValue(v) : v;
     }
-    if (copiedAnys !== undefined) {
+    if (any && copiedAnys !== undefined) {
       const source = sourceOf(value);
       if (source !== undefined && source.bytes === value.value && source.info.typeUrl === value.typeUrl) copiedAnys.set(out, source);
     }
@@ -130,7 +140,7 @@ function copyObject(value: Record<string, unknown>): Record<string, unknown> {
   }
   for (const k of Object.keys(value)) {
     const v = value[k];
-    if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? deepCopy(v) : v;
+    if (v !== undefined) out[k] = typeof v === 'object' && v !== null ? copyValue(v) : v;
   }
   return out;
 }
