@@ -4,7 +4,7 @@
 import type { Node } from '../gen/envoy/config/core/v3/base.js';
 import { XdsValidationError, isXdsValidationError, type Problem } from '../registry/errors.js';
 import { TypeUrl } from '../registry/type-urls.js';
-import { validateSnapshot, type SnapshotOptions as ValidateSnapshotOptions } from '../validate/index.js';
+import { SnapshotValidator, type SnapshotOptions as ValidateSnapshotOptions } from '../validate/index.js';
 import { Channel, batch } from './channel.js';
 import { changedNames } from './diff.js';
 import { byNodeId, type NodeKeyFn } from './node-key.js';
@@ -217,10 +217,23 @@ export class SnapshotCache implements ConfigWatcher {
     return s;
   }
 
+  /**
+   * Validators by validation options (`true` or an options object): each keeps what it found of
+   * every resource object, so a patched snapshot has only its new resources checked on their
+   * own (see `SnapshotValidator`).
+   */
+  private readonly validators = new Map<SnapshotValidation, SnapshotValidator>();
+
   private check(key: string, snapshot: Snapshot, validation: SnapshotValidation | undefined): void {
     const v = validation ?? this.validateDefault;
     if (!v) return;
-    const result = validateSnapshot(snapshot.toMap(), v === true ? {} : v);
+    let validator = this.validators.get(v);
+    if (!validator) {
+      validator = new SnapshotValidator(v === true ? {} : v);
+      // Options objects given per call would pile up: keep the cache default's and a few others.
+      if (this.validators.size < 16) this.validators.set(v, validator);
+    }
+    const result = validator.validate(snapshot.toMap());
     if (result.ok) return;
     this.state(key).rejected = { problems: result.errors, warnings: result.warnings, at: this.now() };
     throw new XdsValidationError(result.errors, `snapshot for node "${key}" rejected; the previous one keeps serving`);
@@ -261,7 +274,8 @@ export class SnapshotCache implements ConfigWatcher {
   /**
    * Changes a node key's snapshot in O(changed): `set` adds or replaces resources, `remove`
    * drops names. A key without a snapshot starts from an empty one. With validation on, the
-   * whole resulting snapshot is validated (references span resources), which is O(size).
+   * resources the patch adds are checked on their own, and the references of the whole
+   * resulting snapshot again (they span resources).
    *
    * @returns the new snapshot
    * @example cache.patch('envoy-1', { set: { clusters: [api] }, remove: { clusters: ['old'] } })

@@ -5,7 +5,7 @@
  * @module
  */
 export { validate, assertValid, type ValidationResult, type ValidateOptions } from './validate.js';
-export { validateSnapshot, validateBootstrap, type SnapshotResources, type SnapshotOptions } from './snapshot.js';
+export { validateSnapshot, validateBootstrap, SnapshotValidator, type SnapshotResources, type SnapshotOptions } from './snapshot.js';
 export { collectReferences, CLUSTER_REFERENCE_FIELDS, type Reference, type ReferenceKind, type ReferenceSource } from './references.js';
 export { validateFields, hasFieldRules, type ValidateFieldsOptions, type FieldProblems } from './fields.js';
 export { schemaFor, problemsFromZod } from './zod.js';

@@ -250,11 +250,61 @@ function crossCheck(c: CrossCheck, errors: Problem[], warnings: Problem[]): void
  * const { ok, errors } = validateSnapshot({ listeners, routes, clusters, endpoints });
  */
 export function validateSnapshot(resources: SnapshotResources, options: SnapshotOptions = {}): ValidationResult {
+  return checkSnapshot(resources, options, undefined);
+}
+
+/** What checking one resource on its own gave, kept by a {@link SnapshotValidator}. */
+interface Checked {
+  readonly path: string;
+  readonly errors: readonly Problem[];
+  readonly warnings: readonly Problem[];
+  readonly refs: Reference[] | undefined;
+}
+
+/**
+ * Validates successive snapshots that share most of their resources — what a snapshot cache
+ * does on every `setSnapshot` and `patch` — checking each resource object on its own once.
+ *
+ * Resources are immutable once served (the content-addressed store relies on it too), and a
+ * snapshot patched from another holds the very same objects for what did not change. So each
+ * resource's own problems (field and semantic rules) and the references it makes are kept,
+ * weakly, by object, and a later snapshot reuses them for every object it shares; only the
+ * checks across resources (names, addresses, references resolving) run over the whole snapshot
+ * again, and they are cheap. Patching one resource of a 100k-resource snapshot checks that
+ * resource, not 100k.
+ *
+ * Gives exactly what {@link validateSnapshot} gives with the same options.
+ *
+ * @example
+ * const validator = new SnapshotValidator();
+ * validator.validate({ clusters, endpoints }); // checks every resource
+ * validator.validate({ clusters: [...clusters, added], endpoints }); // checks `added`, then references
+ */
+export class SnapshotValidator {
+  private readonly checked = new WeakMap<object, Checked>();
+
+  constructor(private readonly options: SnapshotOptions = {}) {}
+
+  /** Validates a snapshot's resources (see {@link validateSnapshot}). */
+  validate(resources: SnapshotResources): ValidationResult {
+    return checkSnapshot(resources, this.options, this.checked);
+  }
+}
+
+function checkSnapshot(resources: SnapshotResources, options: SnapshotOptions, memo: WeakMap<object, Checked> | undefined): ValidationResult {
   const entries = entriesOf(resources);
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   if (!options.referencesOnly) {
     for (const e of entries) {
+      const key = memo && typeof e.resource === 'object' && e.resource !== null ? e.resource : undefined;
+      const known = key && memo!.get(key);
+      if (known && known.path === e.path) {
+        errors.push(...known.errors);
+        warnings.push(...known.warnings);
+        if (e.kind) e.refs = known.refs;
+        continue;
+      }
       // One resource at a time: its Anys are decoded once for its field rules, its semantic
       // rules and its references, and dropped before the next resource.
       const anys = new Unpacker();
@@ -262,6 +312,7 @@ export function validateSnapshot(resources: SnapshotResources, options: Snapshot
       errors.push(...r.errors);
       warnings.push(...r.warnings);
       if (e.kind) e.refs = collectReferences(typeInfo(e.typeUrl).fullName, e.resource, e.path, anys);
+      if (key) memo!.set(key, { path: e.path, errors: r.errors, warnings: r.warnings, refs: e.refs });
     }
   }
   const present = new Map<ResourceKind, Set<string>>();
