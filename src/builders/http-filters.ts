@@ -474,8 +474,8 @@ export class ExtAuthzFilter extends HttpFilter<ExtAuthz> {
 
   /**
    * Uses an HTTP authorization service at `uri` (in cluster `clusterName`).
-   * @param timeout per-check timeout
-   * @default timeout "1s"
+   * @param options `timeout`: per-check timeout; `pathPrefix`: prefix of the check request's path
+   * @default options timeout "1s", no path prefix
    * @see https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/http/ext_authz/v3/ext_authz.proto#envoy-v3-api-field-extensions-filters-http-ext-authz-v3-extauthz-http-service
    */
   http(uri: string, clusterName: string, options: { timeout?: DurationInput; pathPrefix?: string } = {}): this {

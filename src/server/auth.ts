@@ -22,7 +22,7 @@ export interface ServerTlsOptions {
   readonly key: string | Buffer;
   /**
    * CA certificates that sign client certificates: with it, clients must present a
-   * certificate it signed (mTLS), and their identity is checked by {@link authorizeNode}.
+   * certificate it signed (mTLS), and their identity is checked by `authorizeNode` (an option of `createXdsServer`).
    * @default undefined (TLS without client certificates)
    */
   readonly ca?: string | Buffer;
