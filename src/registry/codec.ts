@@ -7,7 +7,7 @@
  */
 import { CODECS, type MessageCodec, type TypeMap } from '../gen/codecs.js';
 import type { Any } from '../gen/google/protobuf/any.js';
-import { findMessageSchema, messageNames, typesReaching, type FieldSchema, type MessageSchema } from './schema.js';
+import { findMessageSchema, messageNames, typesReaching, type MessageSchema } from './schema.js';
 import { ANY, STRUCT_TYPES } from './well-known.js';
 import { TYPE_URL_PREFIX, typeNameOfUrl } from './type-urls.js';
 import { BufferWriter } from './writer.js';
@@ -185,11 +185,6 @@ function canonicalAny(a: Any): Any {
 
 /** Canonicalises one value of a field: a message, a Struct/Value/ListValue or an Any. */
 type Canon = (v: unknown) => unknown;
-
-function canonValue(ref: string | undefined, v: unknown): unknown {
-  if (v === undefined || v === null || !ref) return v;
-  return canonOf(ref)(v);
-}
 
 /** A map with its keys sorted and its values canonicalised by `value` (when given). */
 function canonMap(m: Record<string, unknown>, value: Canon | undefined): Record<string, unknown> {
